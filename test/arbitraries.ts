@@ -1,0 +1,88 @@
+import fc from "fast-check";
+import { formatScaledTrim } from "../src/util/decimal.js";
+
+/** fast-check generators for risk parameters and portfolios (JSON file forms). */
+const LABELS = Array.from({ length: 16 }, (_, k) => `scenario ${k}`);
+
+const dec = (scaled: bigint, places: number) => formatScaledTrim(scaled, places);
+
+export const arbAsset = (id: number) =>
+  fc
+    .record({
+      decimals: fc.integer({ min: 0, max: 18 }),
+      priceE8: fc.bigInt({ min: 1n, max: 10n ** 13n }),
+      thresholdsE8: fc.uniqueArray(fc.bigInt({ min: 1n, max: 10n ** 16n }), { maxLength: 3 }),
+      bps: fc.array(fc.integer({ min: 0, max: 10000 }), { minLength: 4, maxLength: 4 }),
+    })
+    .map(({ decimals, priceE8, thresholdsE8, bps }) => {
+      const ups = [...thresholdsE8].sort((a, b) => (a < b ? -1 : 1));
+      const sortedBps = [...bps].sort((a, b) => a - b);
+      const haircuts = [
+        ...ups.map((u, i) => ({ upTo: dec(u, 8), bps: sortedBps[i]! })),
+        { upTo: null, bps: sortedBps[ups.length]! },
+      ];
+      return { id, symbol: `A${id}`, decimals, price: dec(priceE8, 8), haircuts };
+    });
+
+export const arbInstrument = (id: number) =>
+  fc
+    .record({
+      decimals: fc.integer({ min: 0, max: 6 }),
+      option: fc.boolean(),
+      risk: fc.array(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), { minLength: 16, maxLength: 16 }),
+      somE8: fc.bigInt({ min: 0n, max: 10n ** 10n }),
+    })
+    .map(({ decimals, option, risk, somE8 }) => ({
+      id,
+      symbol: `I${id}`,
+      kind: option ? "option" : "perpetual",
+      decimals,
+      riskArray: risk.map((r) => dec(r, 8)),
+      shortOptionMinimum: option ? dec(somE8, 8) : "0",
+    }));
+
+export const arbParams = fc
+  .record({ nAssets: fc.integer({ min: 1, max: 4 }), nInstruments: fc.integer({ min: 0, max: 5 }) })
+  .chain(({ nAssets, nInstruments }) =>
+    fc.record({
+      assets: fc.tuple(...Array.from({ length: nAssets }, (_, i) => arbAsset(i + 1))),
+      instruments: nInstruments === 0 ? fc.constant([]) : fc.tuple(...Array.from({ length: nInstruments }, (_, i) => arbInstrument(1000 + i))),
+    }),
+  )
+  .map(({ assets, instruments }) => ({
+    version: 1 as const,
+    epoch: 1,
+    asOf: "2026-11-20T16:00:00Z",
+    scenarios: LABELS,
+    assets,
+    instruments,
+  }));
+
+type ParamsJson = { assets: { symbol: string; decimals: number }[]; instruments: { symbol: string; decimals: number }[] };
+
+/** A portfolio over a subset of the params' assets and instruments; amounts up to ~1e9 whole units. */
+export const arbPortfolioFor = (p: ParamsJson) =>
+  fc.record({
+    collateral: fc
+      .subarray(p.assets)
+      .chain((as) =>
+        as.length === 0
+          ? fc.constant([] as [string, string][])
+          : fc.tuple(...as.map((a) => fc.bigInt({ min: 0n, max: 10n ** BigInt(9 + a.decimals) }).map((v) => [a.symbol, dec(v, a.decimals)] as [string, string]))),
+      )
+      .map((e) => Object.fromEntries(e)),
+    positions: fc
+      .subarray(p.instruments)
+      .chain((is) =>
+        is.length === 0
+          ? fc.constant([] as [string, string][])
+          : fc.tuple(
+              ...is.map((i) =>
+                fc.bigInt({ min: -(10n ** BigInt(6 + i.decimals)), max: 10n ** BigInt(6 + i.decimals) }).map((v) => [i.symbol, dec(v, i.decimals)] as [string, string]),
+              ),
+            ),
+      )
+      .map((e) => Object.fromEntries(e)),
+  });
+
+export const arbHealthBps = fc.oneof(fc.constant(10000), fc.integer({ min: 10000, max: 40000 }));

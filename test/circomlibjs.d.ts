@@ -1,0 +1,4 @@
+declare module "circomlibjs" {
+  export function buildPoseidon(): Promise<any>;
+  export function buildPoseidonReference(): Promise<any>;
+}
