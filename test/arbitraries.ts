@@ -58,13 +58,13 @@ export const arbParams = fc
     instruments,
   }));
 
-type ParamsJson = { assets: { symbol: string; decimals: number }[]; instruments: { symbol: string; decimals: number }[] };
+type ParamsJson = { assets: readonly { symbol: string; decimals: number }[]; instruments: readonly { symbol: string; decimals: number }[] };
 
 /** A portfolio over a subset of the params' assets and instruments; amounts up to ~1e9 whole units. */
 export const arbPortfolioFor = (p: ParamsJson) =>
   fc.record({
     collateral: fc
-      .subarray(p.assets)
+      .subarray([...p.assets])
       .chain((as) =>
         as.length === 0
           ? fc.constant([] as [string, string][])
@@ -72,7 +72,7 @@ export const arbPortfolioFor = (p: ParamsJson) =>
       )
       .map((e) => Object.fromEntries(e)),
     positions: fc
-      .subarray(p.instruments)
+      .subarray([...p.instruments])
       .chain((is) =>
         is.length === 0
           ? fc.constant([] as [string, string][])

@@ -112,7 +112,7 @@ export function formatMarginReport(j: MarginReportJson): string {
     const rows: string[][] = [["  asset", "amount", "price", "value", "tier", "haircut", "portion", "adjusted"]];
     for (const c of j.collateral) {
       c.tiers.forEach((t, i) => {
-        const range = `${usd(t.from)}-${t.to === null ? "" : usd(t.to)}`;
+        const range = t.to === null ? `above ${usd(t.from)}` : `${usd(t.from)}-${usd(t.to)}`;
         rows.push([
           i === 0 ? `  ${c.symbol}` : "",
           i === 0 ? c.amount : "",

@@ -121,7 +121,7 @@ describe("engine: properties (fast-check)", () => {
   it("more collateral never lowers adjusted collateral", () => {
     fc.assert(
       fc.property(withBook, fc.nat({ max: 3 }), fc.bigInt({ min: 1n, max: 10n ** 20n }), ({ pj, book, health }, which, extraBase) => {
-        const asset = pj.assets[which % pj.assets.length];
+        const asset = pj.assets[which % pj.assets.length]!;
         const before = run(pj, book, health);
         const params = parseRiskParams(pj);
         const a = params.assets.find((x) => x.symbol === asset.symbol)!;

@@ -1,0 +1,137 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fixture, repoFile } from "../helpers.js";
+
+// These run the real `zkmargin` bin (bin/zkmargin.js -> dist/), as a user would.
+const BIN = repoFile("bin/zkmargin.js");
+function zk(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const tmp = mkdtempSync(join(tmpdir(), "zkmargin-cli-"));
+const write = (name: string, content: unknown) => {
+  const f = join(tmp, name);
+  writeFileSync(f, typeof content === "string" ? content : JSON.stringify(content));
+  return f;
+};
+const PARAMS = repoFile("examples/params.json");
+const ex = (f: string) => repoFile(`examples/${f}`);
+const noStack = (s: string) => assert.ok(!/\n\s+at /.test(s), `stack trace in output:\n${s}`);
+
+describe("cli", function () {
+  this.timeout(30000);
+
+  it("params build reproduces examples/params.json from examples/market.json", () => {
+    const out = join(tmp, "params.json");
+    const r = zk("params", "build", ex("market.json"), "-o", out, "--report", join(tmp, "report.json"));
+    assert.equal(r.code, 0, r.err);
+    assert.equal(readFileSync(out, "utf8"), readFileSync(PARAMS, "utf8"));
+    assert.match(r.out, /paramsRoot 0x[0-9a-f]{64}/);
+    const report = JSON.parse(readFileSync(join(tmp, "report.json"), "utf8"));
+    assert.ok(report.instruments.length > 10);
+  });
+
+  it("params build refuses a bad market file and writes nothing", () => {
+    const market = JSON.parse(readFileSync(ex("market.json"), "utf8"));
+    market.underlyings[0].spot = "-5";
+    const out = join(tmp, "never.json");
+    const r = zk("params", "build", write("bad-market.json", market), "-o", out);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /^error: underlyings\[0\]\.spot: /);
+    assert.ok(!existsSync(out));
+    noStack(r.err);
+  });
+
+  it("params root prints the root, and --json the same root", () => {
+    const text = zk("params", "root", PARAMS);
+    assert.equal(text.code, 0);
+    const j = JSON.parse(zk("params", "root", PARAMS, "--json").out);
+    assert.match(j.paramsRoot, /^0x[0-9a-f]{64}$/);
+    assert.ok(text.out.includes(j.paramsRoot));
+    assert.equal(BigInt(j.paramsRoot), BigInt(j.paramsRootDecimal));
+    assert.equal(j.epoch, 7);
+  });
+
+  it("check: a hedged book passes (exit 0), a naked one fails (exit 1), with the documented JSON", () => {
+    const pass = zk("check", "--params", PARAMS, "--portfolio", ex("hedged-book.json"), "--health-bps", "12500", "--json");
+    assert.equal(pass.code, 0, pass.err);
+    const j = JSON.parse(pass.out);
+    for (const k of ["ok", "healthBps", "collateralValue", "adjustedCollateral", "scanRisk", "worstScenario", "shortOptionMinimum", "requirement", "excess"]) {
+      assert.ok(k in j, `missing ${k}`);
+    }
+    for (const k of ["collateralValue", "adjustedCollateral", "scanRisk", "shortOptionMinimum", "requirement", "excess"]) {
+      assert.match(j[k], /^-?\d+\.\d{8}$/, k);
+    }
+    assert.equal(j.ok, true);
+    assert.equal(j.healthBps, 12500);
+    assert.ok(Number.isInteger(j.worstScenario) && j.worstScenario >= 0 && j.worstScenario < 16);
+    const fail = zk("check", "--params", PARAMS, "--portfolio", ex("naked-short-calls.json"), "--health-bps", "12500", "--json");
+    assert.equal(fail.code, 1);
+    const f = JSON.parse(fail.out);
+    assert.equal(f.ok, false);
+    assert.ok(f.excess.startsWith("-"));
+    // the naked book needs far more than the hedged one
+    assert.ok(Number(f.requirement) > 5 * Number(j.requirement));
+  });
+
+  it("check: the concentrated book passes at maintenance but not at 1.25x", () => {
+    assert.equal(zk("check", "--params", PARAMS, "--portfolio", ex("concentrated-collateral.json"), "--health-bps", "10000").code, 0);
+    const r = zk("check", "--params", PARAMS, "--portfolio", ex("concentrated-collateral.json"), "--health-bps", "12500");
+    assert.equal(r.code, 1);
+    assert.match(r.out, /above 20,000,000\.00\s+40\.00%/);
+    assert.match(r.out, /<- worst/);
+    assert.match(r.out, /shortfall/);
+    assert.match(r.out, /FAIL at 12500 bps/);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ["health below 10000", ["--health-bps", "9000"], /--health-bps: must be an integer from 10000/],
+    ["health not a number", ["--health-bps", "1.25x"], /--health-bps: must be a whole number of basis points/],
+    ["missing params file", ["--params", "/nonexistent/p.json"], /cannot read risk parameters file "\/nonexistent\/p.json": no such file/],
+    ["portfolio with a duplicate key", ["--portfolio", "DUP"], /collateral\.USDC: key given twice/],
+    ["portfolio with an unknown symbol", ["--portfolio", "UNKNOWN"], /collateral\.DAI: unknown collateral asset "DAI"/],
+    ["portfolio with too many decimals", ["--portfolio", "PRECISION"], /collateral\.USDC: "1\.0000001" has 7 decimal places, more than USDC's 6 decimals allow/],
+    ["params that are not JSON", ["--params", "NOTJSON"], /is not valid JSON/],
+  ];
+  for (const [what, override, message] of bad) {
+    it(`check exits 2 with a one-line error for ${what}`, () => {
+      const files: Record<string, string> = {
+        DUP: write("dup.json", '{"collateral": {"USDC": "1", "USDC": "2"}}'),
+        UNKNOWN: write("unknown.json", { collateral: { DAI: "1" } }),
+        PRECISION: write("precision.json", { collateral: { USDC: "1.0000001" } }),
+        NOTJSON: write("notjson.json", "{ version: 1 }"),
+      };
+      const args: Record<string, string> = { "--params": PARAMS, "--portfolio": ex("hedged-book.json"), "--health-bps": "12500" };
+      args[override[0]!] = files[override[1]!] ?? override[1]!;
+      const r = zk("check", ...Object.entries(args).flat());
+      assert.equal(r.code, 2, r.out + r.err);
+      assert.match(r.err, message);
+      assert.equal(r.err.trim().split("\n").length, 1, r.err);
+      noStack(r.err);
+    });
+  }
+
+  it("unknown commands and options exit 2; --help exits 0", () => {
+    assert.equal(zk("frobnicate").code, 2);
+    assert.equal(zk("check", "--bogus").code, 2);
+    assert.equal(zk("check", "--params", PARAMS).code, 2); // missing --portfolio
+    const help = zk("--help");
+    assert.equal(help.code, 0);
+    assert.match(help.out, /params/);
+  });
+
+  it("check on the small fixture matches the hand-worked figures", () => {
+    const book = write("hedged-small.json", { collateral: { USDC: "10000" }, positions: { "ETH-C-2200": "-100", "ETH-PERP": "50" } });
+    const r = zk("check", "--params", fixture("params-small.json"), "--portfolio", book, "--health-bps", "12250", "--json");
+    assert.equal(r.code, 0);
+    const j = JSON.parse(r.out);
+    assert.equal(j.adjustedCollateral, "9800.00000000");
+    assert.equal(j.requirement, "8000.00000000");
+    assert.equal(j.excess, "0.00000000");
+    assert.equal(j.worstScenario, 10);
+    assert.equal(zk("check", "--params", fixture("params-small.json"), "--portfolio", book, "--health-bps", "12251").code, 1);
+  });
+});
