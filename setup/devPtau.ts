@@ -195,58 +195,66 @@ export class Blake2b512 {
     }
     for (let r = 0; r < 12; r++) {
       const s = (r % 10) * 16;
-      const S = (k: number): number => B2B_SIGMA[s + k]!;
-      b2bG(v, m, 0, 4, 8, 12, S(0), S(1));
-      b2bG(v, m, 1, 5, 9, 13, S(2), S(3));
-      b2bG(v, m, 2, 6, 10, 14, S(4), S(5));
-      b2bG(v, m, 3, 7, 11, 15, S(6), S(7));
-      b2bG(v, m, 0, 5, 10, 15, S(8), S(9));
-      b2bG(v, m, 1, 6, 11, 12, S(10), S(11));
-      b2bG(v, m, 2, 7, 8, 13, S(12), S(13));
-      b2bG(v, m, 3, 4, 9, 14, S(14), S(15));
+      b2bG(v, m, 0, 8, 16, 24, B2B_SIGMA2[s]!, B2B_SIGMA2[s + 1]!);
+      b2bG(v, m, 2, 10, 18, 26, B2B_SIGMA2[s + 2]!, B2B_SIGMA2[s + 3]!);
+      b2bG(v, m, 4, 12, 20, 28, B2B_SIGMA2[s + 4]!, B2B_SIGMA2[s + 5]!);
+      b2bG(v, m, 6, 14, 22, 30, B2B_SIGMA2[s + 6]!, B2B_SIGMA2[s + 7]!);
+      b2bG(v, m, 0, 10, 20, 30, B2B_SIGMA2[s + 8]!, B2B_SIGMA2[s + 9]!);
+      b2bG(v, m, 2, 12, 22, 24, B2B_SIGMA2[s + 10]!, B2B_SIGMA2[s + 11]!);
+      b2bG(v, m, 4, 14, 16, 26, B2B_SIGMA2[s + 12]!, B2B_SIGMA2[s + 13]!);
+      b2bG(v, m, 6, 8, 18, 28, B2B_SIGMA2[s + 14]!, B2B_SIGMA2[s + 15]!);
     }
     for (let k = 0; k < 16; k++) h[k] = h[k]! ^ v[k]! ^ v[k + 16]!;
   }
 }
 
-/** v[a] += v[b] + m[x] (64-bit words as lo/hi uint32 pairs). */
-function b2bAdd3(v: Uint32Array, a: number, b: number, m: Uint32Array, x: number): void {
-  const lo = v[2 * a]! + v[2 * b]! + m[2 * x]!;
-  v[2 * a + 1] = v[2 * a + 1]! + v[2 * b + 1]! + m[2 * x + 1]! + Math.floor(lo / 0x100000000);
-  v[2 * a] = lo;
-}
+/** Message word indices doubled (offsets of lo halves in the lo/hi u32 array). */
+const B2B_SIGMA2 = B2B_SIGMA.map((x) => 2 * x);
 
-function b2bAdd2(v: Uint32Array, a: number, b: number): void {
-  const lo = v[2 * a]! + v[2 * b]!;
-  v[2 * a + 1] = v[2 * a + 1]! + v[2 * b + 1]! + (lo > 0xffffffff ? 1 : 0);
-  v[2 * a] = lo;
-}
-
-/** v[d] = rotr64(v[d] ^ v[a], n) for n in {16, 24, 32, 63}. */
-function b2bXorRot(v: Uint32Array, d: number, a: number, n: number): void {
-  const lo = (v[2 * d]! ^ v[2 * a]!) >>> 0;
-  const hi = (v[2 * d + 1]! ^ v[2 * a + 1]!) >>> 0;
-  if (n === 32) {
-    v[2 * d] = hi;
-    v[2 * d + 1] = lo;
-  } else if (n === 63) {
-    v[2 * d] = (lo << 1) | (hi >>> 31);
-    v[2 * d + 1] = (hi << 1) | (lo >>> 31);
-  } else {
-    v[2 * d] = (lo >>> n) | (hi << (32 - n));
-    v[2 * d + 1] = (hi >>> n) | (lo << (32 - n));
-  }
-}
-
+/** BLAKE2b mixing function on 64-bit words stored as (lo, hi) u32 pairs at even offsets a, b, c, d. */
 function b2bG(v: Uint32Array, m: Uint32Array, a: number, b: number, c: number, d: number, x: number, y: number): void {
-  b2bAdd3(v, a, b, m, x);
-  b2bXorRot(v, d, a, 32);
-  b2bAdd2(v, c, d);
-  b2bXorRot(v, b, c, 24);
-  b2bAdd3(v, a, b, m, y);
-  b2bXorRot(v, d, a, 16);
-  b2bAdd2(v, c, d);
-  b2bXorRot(v, b, c, 63);
+  let alo = v[a]!, ahi = v[a + 1]!, blo = v[b]!, bhi = v[b + 1]!;
+  let clo = v[c]!, chi = v[c + 1]!, dlo = v[d]!, dhi = v[d + 1]!;
+  let lo: number, hi: number;
+  // a = a + b + m[x]; d = rotr(d ^ a, 32)
+  lo = alo + blo + m[x]!;
+  ahi = (ahi + bhi + m[x + 1]! + ((lo / 0x100000000) | 0)) >>> 0;
+  alo = lo >>> 0;
+  lo = dlo ^ alo;
+  dlo = (dhi ^ ahi) >>> 0;
+  dhi = lo >>> 0;
+  // c = c + d; b = rotr(b ^ c, 24)
+  lo = clo + dlo;
+  chi = (chi + dhi + ((lo / 0x100000000) | 0)) >>> 0;
+  clo = lo >>> 0;
+  lo = blo ^ clo;
+  hi = bhi ^ chi;
+  blo = ((lo >>> 24) | (hi << 8)) >>> 0;
+  bhi = ((hi >>> 24) | (lo << 8)) >>> 0;
+  // a = a + b + m[y]; d = rotr(d ^ a, 16)
+  lo = alo + blo + m[y]!;
+  ahi = (ahi + bhi + m[y + 1]! + ((lo / 0x100000000) | 0)) >>> 0;
+  alo = lo >>> 0;
+  lo = dlo ^ alo;
+  hi = dhi ^ ahi;
+  dlo = ((lo >>> 16) | (hi << 16)) >>> 0;
+  dhi = ((hi >>> 16) | (lo << 16)) >>> 0;
+  // c = c + d; b = rotr(b ^ c, 63)
+  lo = clo + dlo;
+  chi = (chi + dhi + ((lo / 0x100000000) | 0)) >>> 0;
+  clo = lo >>> 0;
+  lo = blo ^ clo;
+  hi = bhi ^ chi;
+  blo = ((lo << 1) | (hi >>> 31)) >>> 0;
+  bhi = ((hi << 1) | (lo >>> 31)) >>> 0;
+  v[a] = alo;
+  v[a + 1] = ahi;
+  v[b] = blo;
+  v[b + 1] = bhi;
+  v[c] = clo;
+  v[c + 1] = chi;
+  v[d] = dlo;
+  v[d + 1] = dhi;
 }
 
 function blake2b512(...parts: Uint8Array[]): Uint8Array {

@@ -9,6 +9,13 @@ import { parsePortfolio } from "../portfolio/parse.js";
 import { readJsonFile } from "../util/json.js";
 import { toJsonText, writeFileAtomic } from "../util/files.js";
 import { buildRiskParams, formatGreeksReport } from "../market/build.js";
+import { CONFIGS, getConfig, type CircuitConfig } from "../config/circuits.js";
+import { FIELD_MODULUS } from "../config/limits.js";
+import { findSetup, releaseCurve, setupCircuit } from "../../setup/groth16.js";
+import { proveMargin, ShortfallError } from "../prove/prove.js";
+import { parseBundle, verifyMargin } from "../prove/verify.js";
+import { terminalProgress } from "../util/progress.js";
+import type { Portfolio } from "../portfolio/parse.js";
 
 /** Exit codes: 0 success / portfolio passes, 1 portfolio fails, 2 bad input, 3 internal error. */
 export const EXIT_OK = 0;
@@ -34,6 +41,41 @@ function parseHealth(v: string): number {
     });
   }
   return checkHealthBps(Number(v), "--health-bps");
+}
+
+/** A context: 0x-hex or decimal, below the BN254 field modulus. */
+export function parseContext(v: string): bigint {
+  let x: bigint;
+  if (/^0x[0-9a-fA-F]{1,64}$/.test(v) || /^(0|[1-9][0-9]{0,77})$/.test(v)) x = BigInt(v);
+  else {
+    throw new ZkMarginError("ARGUMENT", `must be a 0x-prefixed hex number or a decimal integer, got ${JSON.stringify(v)}`, { path: "--context", value: v });
+  }
+  if (x >= FIELD_MODULUS) {
+    throw new ZkMarginError("OUT_OF_RANGE", `must be below the BN254 field modulus p = ${FIELD_MODULUS} (reduce it mod p)`, {
+      path: "--context",
+      value: v,
+      limit: "< p",
+    });
+  }
+  return x;
+}
+
+/** The smallest configuration whose slots hold the portfolio. */
+function pickConfig(portfolio: Portfolio, name: string | undefined): CircuitConfig {
+  if (name) return getConfig(name);
+  const fit = Object.values(CONFIGS)
+    .filter((c) => c.collateralSlots >= portfolio.collateral.length && c.positionSlots >= portfolio.positions.length)
+    .sort((a, b) => a.collateralSlots + a.positionSlots - (b.collateralSlots + b.positionSlots))[0];
+  if (!fit) {
+    throw new ZkMarginError(
+      "CAPACITY",
+      `the portfolio holds ${portfolio.collateral.length} collateral assets and ${portfolio.positions.length} positions; no configuration has that many slots (largest: ${Object.values(CONFIGS)
+        .map((c) => `${c.name} ${c.collateralSlots}/${c.positionSlots}`)
+        .join(", ")})`,
+      { path: "portfolio" },
+    );
+  }
+  return fit;
 }
 
 function loadParams(file: string) {
@@ -133,6 +175,166 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const report = marginReportJson(result, parsed);
       io.out(opts.json ? toJsonText(report) : formatMarginReport(report));
       setExit(result.ok ? EXIT_OK : EXIT_FAIL);
+    });
+
+  program
+    .command("setup")
+    .description("trusted setup for a circuit configuration (cached): dev INSECURE ptau by default, --ptau for production")
+    .option("--config <name>", `circuit configuration (${Object.keys(CONFIGS).join(", ")})`, "small")
+    .option("--ptau <file>", "production: a prepared phase-1 powers-of-tau file (e.g. powersOfTau28_hez_final_17.ptau)")
+    .option("--contributions <n>", "phase-2 contributions (default 1 dev, 3 production)")
+    .option("--beacon <hex>", "production: the random beacon (32+ bytes hex); default fresh random bytes, recorded")
+    .option("--force", "redo the setup even if a cached one matches")
+    .option("--verify", "run zkey verify on a dev setup too (production setups are always verified)")
+    .option("--json", "print the setup record as JSON")
+    .action(async (opts: { config: string; ptau?: string; contributions?: string; beacon?: string; force?: boolean; verify?: boolean; json?: boolean }) => {
+      const config = getConfig(opts.config);
+      let contributions: number | undefined;
+      if (opts.contributions !== undefined) {
+        if (!/^[0-9]+$/.test(opts.contributions)) {
+          throw new ZkMarginError("ARGUMENT", `must be a whole number, got ${JSON.stringify(opts.contributions)}`, { path: "--contributions" });
+        }
+        contributions = Number(opts.contributions);
+      }
+      try {
+        const a = await setupCircuit(config, {
+          ptau: opts.ptau,
+          contributions,
+          beacon: opts.beacon,
+          force: opts.force,
+          verify: opts.verify,
+          progress: terminalProgress(),
+        });
+        const r = a.record;
+        if (opts.json) io.out(toJsonText({ ...r, dir: a.dir, zkey: a.zkey, vkey: a.vkey, verifier: a.verifierSol }));
+        else {
+          io.out(
+            [
+              `${r.insecure ? "INSECURE dev " : ""}setup of "${config.name}": ${r.constraints} constraints (2^${r.power} domain)`,
+              `  ptau          ${r.ptau.label}`,
+              `  contributions ${r.contributions.map((c) => c.name).join(", ")}${r.beacon ? `, beacon ${r.beacon.hash.slice(0, 16)}...` : ""}`,
+              `  zkey verify   ${r.verified ? "ok" : "skipped (dev setup; add --verify to run it)"}`,
+              `  zkey          ${a.zkey}`,
+              `  vkey          ${a.vkey}`,
+              `  verifier      ${a.verifierSol}`,
+              ...(r.insecure ? ["", "INSECURE: the dev powers of tau has a public tau; proofs made with this setup can be forged. Development only."] : []),
+            ].join("\n"),
+          );
+        }
+      } finally {
+        await releaseCurve();
+      }
+    });
+
+  program
+    .command("prove")
+    .description("prove that a portfolio meets margin at a health level, without revealing it")
+    .requiredOption("--params <file>", "risk-parameter JSON")
+    .requiredOption("--portfolio <file>", "private portfolio JSON")
+    .requiredOption("--health-bps <bps>", "health to prove, in basis points (10000 = maintenance)")
+    .requiredOption("--context <value>", "the verifier's challenge or on-chain binding (0x-hex or decimal, < p)")
+    .option("--config <name>", "circuit configuration (default: the smallest that holds the portfolio)")
+    .option("-o, --out <file>", "where to write the proof bundle (default: print it)")
+    .option("--opening <file>", "also write the commitment opening (salt and portfolio: PRIVATE, for an attestor)")
+    .action(async (opts: { params: string; portfolio: string; healthBps: string; context: string; config?: string; out?: string; opening?: string }) => {
+      const healthBps = parseHealth(opts.healthBps);
+      const context = parseContext(opts.context);
+      const params = loadParams(opts.params);
+      const portfolio = parsePortfolio(readJsonFile(opts.portfolio, "portfolio"), params);
+      const config = pickConfig(portfolio, opts.config);
+      const progress = terminalProgress();
+      const setup = await findSetup(config, progress);
+      if (!setup) {
+        throw new ZkMarginError("FILE", `no trusted setup for the "${config.name}" circuit yet; run \`zkmargin setup --config ${config.name}\` first`, {
+          path: "--config",
+        });
+      }
+      try {
+        const r = await proveMargin({
+          params,
+          portfolio,
+          healthBps,
+          context,
+          config,
+          progress,
+          artifacts: {
+            circuitHash: setup.record.circuitHash,
+            wasm: setup.circuit.wasm,
+            zkey: setup.zkey,
+            vkey: setup.vkey,
+            insecure: setup.record.insecure,
+            label: setup.record.ptau.label,
+          },
+        });
+        if (opts.opening) writeFileAtomic(opts.opening, toJsonText(r.opening));
+        if (opts.out) {
+          writeFileAtomic(opts.out, toJsonText(r.bundle));
+          io.out(
+            [
+              `proved health >= ${healthBps} bps (actual ${marginReportJson(r.margin, params).actualHealthBps ?? "unbounded"}) with the "${config.name}" circuit in ${r.seconds.total.toFixed(2)} s`,
+              `  paramsRoot ${r.bundle.paramsRoot} (epoch ${r.bundle.epoch})`,
+              `  commitment ${r.bundle.commitment}`,
+              `  context    ${r.bundle.context}`,
+              `wrote ${opts.out}${opts.opening ? ` and the private opening ${opts.opening}` : ""}`,
+              ...(r.bundle.setup.insecure ? ["INSECURE dev setup: this proof is for development only."] : []),
+            ].join("\n"),
+          );
+        } else io.out(toJsonText(r.bundle));
+      } catch (e) {
+        if (e instanceof ShortfallError) {
+          io.err(formatMarginReport(e.report));
+          io.err(`error: ${e.message}`);
+          setExit(EXIT_FAIL);
+          return;
+        }
+        throw e;
+      } finally {
+        await releaseCurve();
+      }
+    });
+
+  program
+    .command("verify")
+    .description("verify a proof bundle (and, with --params, that it was made against those parameters)")
+    .argument("<bundle>", "proof bundle JSON")
+    .option("--params <file>", "risk-parameter JSON to check the bundle's paramsRoot against")
+    .option("--vkey <file>", "verification key (default: the local setup for the bundle's configuration)")
+    .option("--min-health-bps <bps>", "require at least this health")
+    .option("--context <value>", "require this context (your challenge)")
+    .option("--json", "print the checks as JSON")
+    .action(async (file: string, opts: { params?: string; vkey?: string; minHealthBps?: string; context?: string; json?: boolean }) => {
+      const bundle = parseBundle(readJsonFile(file, "proof bundle"));
+      const params = opts.params ? loadParams(opts.params) : undefined;
+      const minHealthBps = opts.minHealthBps ? parseHealth(opts.minHealthBps) : undefined;
+      const context = opts.context ? parseContext(opts.context) : undefined;
+      let vkey: unknown;
+      if (opts.vkey) vkey = readJsonFile(opts.vkey, "verification key");
+      else {
+        const config = getConfig(bundle.config, "config (in the bundle)");
+        const setup = await findSetup(config);
+        if (!setup) {
+          throw new ZkMarginError("FILE", `no local setup for the "${config.name}" circuit; pass --vkey <verification_key.json>`, { path: "--vkey" });
+        }
+        if (setup.record.circuitHash !== bundle.circuitHash) {
+          throw new ZkMarginError(
+            "FILE",
+            `the bundle was made with circuit ${bundle.circuitHash.slice(0, 12)}, the local "${config.name}" setup is for ${setup.record.circuitHash.slice(0, 12)}; pass the matching --vkey`,
+            { path: "--vkey" },
+          );
+        }
+        vkey = readJsonFile(setup.vkey, "verification key");
+      }
+      try {
+        const r = await verifyMargin(bundle, vkey, { params, minHealthBps, context });
+        if (opts.json) io.out(toJsonText(r));
+        else {
+          for (const c of r.checks) io.out(`${c.ok ? "ok  " : "FAIL"}  ${c.name.padEnd(10)} ${c.detail}`);
+          io.out(r.valid ? `VALID: health >= ${bundle.healthBps} bps under paramsRoot ${bundle.paramsRoot}` : "INVALID");
+        }
+        setExit(r.valid ? EXIT_OK : EXIT_FAIL);
+      } finally {
+        await releaseCurve();
+      }
     });
 
   return program;

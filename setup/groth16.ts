@@ -1,0 +1,302 @@
+/**
+ * Trusted setup for a circuit configuration (Groth16 over BN254, snarkjs).
+ *
+ *   dev:        an INSECURE powers of tau generated locally from a public seed (setup/devPtau.ts),
+ *               phase 2 with one local contribution. Labelled INSECURE in file names, logs, the
+ *               setup record and every proof bundle made with it.
+ *   production: a public phase-1 file given by path (e.g. powersOfTau28_hez_final_17.ptau, already
+ *               prepared for phase 2), phase 2 with N contributions (fresh random entropy each), a
+ *               random beacon, then `zkey verify` against the r1cs and the ptau.
+ * Both export the verification key and the snarkjs-generated Solidity verifier.
+ *
+ * Artifacts live in <cache>/setup/<config>-<circuit hash>/ (final.zkey, verification_key.json,
+ * Groth16Verifier.sol, setup.json). A second run with the same circuit and ptau is instant; a
+ * changed circuit gets a new folder.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, readSync, closeSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import * as snarkjs from "snarkjs";
+import { compileCircuit, type CompiledCircuit } from "../src/circuit/compile.js";
+import { cacheDir } from "../src/circuit/paths.js";
+import type { CircuitConfig } from "../src/config/circuits.js";
+import { ZkMarginError } from "../src/errors.js";
+import { type ProgressFn, silent, timed } from "../src/util/progress.js";
+import { generateDevPtau } from "./devPtau.js";
+
+const require = createRequire(import.meta.url);
+
+export interface SetupRecord {
+  config: string;
+  circuitHash: string;
+  constraints: number;
+  power: number;
+  insecure: boolean;
+  ptau: { kind: "dev" | "file"; file: string; sha256: string; power: number; label: string };
+  contributions: { name: string; hash: string }[];
+  beacon: { hash: string; iterationsExp: number } | null;
+  verified: boolean;
+  seconds: { compile: number; ptau: number; zkey: number; contributions: number; verify: number; total: number };
+  createdAt: string;
+}
+
+export interface SetupArtifacts {
+  dir: string;
+  zkey: string;
+  vkey: string;
+  verifierSol: string;
+  record: SetupRecord;
+  circuit: CompiledCircuit;
+}
+
+export function setupDir(config: CircuitConfig, circuitHash: string): string {
+  return join(cacheDir(), "setup", `${config.name}-${circuitHash.slice(0, 12)}`);
+}
+
+function artifactsAt(dir: string, circuit: CompiledCircuit): SetupArtifacts | undefined {
+  const recFile = join(dir, "setup.json");
+  if (!existsSync(recFile)) return undefined;
+  return {
+    dir,
+    zkey: join(dir, "final.zkey"),
+    vkey: join(dir, "verification_key.json"),
+    verifierSol: join(dir, "Groth16Verifier.sol"),
+    record: JSON.parse(readFileSync(recFile, "utf8")) as SetupRecord,
+    circuit,
+  };
+}
+
+/** The current setup of a configuration, if one exists for the circuit as it is now. */
+export async function findSetup(config: CircuitConfig, progress: ProgressFn = silent): Promise<SetupArtifacts | undefined> {
+  const circuit = await compileCircuit(config, { progress });
+  return artifactsAt(setupDir(config, circuit.circuitHash), circuit);
+}
+
+async function sha256File(file: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest("hex");
+}
+
+/** Read a .ptau header: its power and whether it carries the phase-2 (Lagrange) sections. */
+export function ptauInfo(file: string): { power: number; prepared: boolean } {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (e) {
+    throw new ZkMarginError("FILE", `cannot read ptau file ${JSON.stringify(file)}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, { path: "--ptau" });
+  }
+  try {
+    const head = Buffer.alloc(12);
+    readSync(fd, head, 0, 12, 0);
+    if (head.toString("ascii", 0, 4) !== "ptau") throw new ZkMarginError("FILE", `${JSON.stringify(file)} is not a .ptau file`, { path: "--ptau" });
+    const nSections = head.readUInt32LE(8);
+    let pos = 12;
+    const types = new Set<number>();
+    let power = -1;
+    for (let i = 0; i < nSections; i++) {
+      const sh = Buffer.alloc(12);
+      readSync(fd, sh, 0, 12, pos);
+      const type = sh.readUInt32LE(0);
+      const size = Number(sh.readBigUInt64LE(4));
+      types.add(type);
+      if (type === 1) {
+        const hb = Buffer.alloc(4 + 32 + 4);
+        readSync(fd, hb, 0, hb.length, pos + 12);
+        power = hb.readUInt32LE(4 + 32);
+      }
+      pos += 12 + size;
+    }
+    return { power, prepared: [12, 13, 14, 15].every((t) => types.has(t)) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** snarkjs's package folder (its package.json is not an exported subpath). */
+export function snarkjsDir(): string {
+  let dir = dirname(require.resolve("snarkjs"));
+  while (!existsSync(join(dir, "package.json"))) dir = dirname(dir);
+  return dir;
+}
+
+function solidityTemplate(): string {
+  return readFileSync(join(snarkjsDir(), "templates", "verifier_groth16.sol.ejs"), "utf8");
+}
+
+const logger = (progress: ProgressFn) => ({
+  debug: () => {},
+  info: (m: string) => progress(`  ${m}`),
+  warn: (m: string) => progress(`  warning: ${m}`),
+  error: (m: string) => progress(`  error: ${m}`),
+});
+
+export interface SetupOptions {
+  /** A prepared phase-1 file for production; omit for the INSECURE dev ptau. */
+  ptau?: string;
+  /** Phase-2 contributions (default 1 for dev, 3 for production). */
+  contributions?: number;
+  /** Beacon hash (hex, 32+ bytes) for production; default: fresh random bytes, recorded. */
+  beacon?: string;
+  force?: boolean;
+  /** Run `zkey verify` (always for production; optional for dev, where it doubles the time). */
+  verify?: boolean;
+  progress?: ProgressFn;
+}
+
+/** Run (or reuse) the trusted setup of a configuration. */
+export async function setupCircuit(config: CircuitConfig, opts: SetupOptions = {}): Promise<SetupArtifacts> {
+  const progress = opts.progress ?? silent;
+  const t0 = Date.now();
+  const circuit = await compileCircuit(config, { progress });
+  const dir = setupDir(config, circuit.circuitHash);
+  const production = opts.ptau !== undefined;
+
+  // ptau
+  const tp = Date.now();
+  let ptauFile: string;
+  let ptauLabel: string;
+  let ptauPower: number;
+  if (production) {
+    ptauFile = opts.ptau!;
+    const info = ptauInfo(ptauFile);
+    if (info.power < circuit.power) {
+      throw new ZkMarginError(
+        "CAPACITY",
+        `ptau file ${JSON.stringify(ptauFile)} supports 2^${info.power} constraints; the ${config.name} circuit needs 2^${circuit.power} (${circuit.constraints} constraints)`,
+        { path: "--ptau", value: info.power, limit: `>= ${circuit.power}` },
+      );
+    }
+    if (!info.prepared) {
+      throw new ZkMarginError(
+        "FILE",
+        `ptau file ${JSON.stringify(ptauFile)} is not prepared for phase 2 (no Lagrange sections); run \`snarkjs powersoftau prepare phase2\` on it or use a *_final_* file`,
+        { path: "--ptau" },
+      );
+    }
+    ptauPower = info.power;
+    ptauLabel = `phase-1 file ${ptauFile}`;
+  } else {
+    ptauPower = circuit.power;
+    ptauFile = join(cacheDir(), "ptau", `INSECURE-dev-${ptauPower}.ptau`);
+    ptauLabel = "INSECURE dev ptau: tau is derived from a public seed; anyone can forge proofs";
+    if (!existsSync(ptauFile)) {
+      mkdirSync(join(cacheDir(), "ptau"), { recursive: true });
+      await timed(progress, `generating an INSECURE dev powers of tau (2^${ptauPower})`, () =>
+        generateDevPtau({ power: ptauPower, outFile: ptauFile, onProgress: (m) => progress(`  ${m}`) }),
+      );
+    }
+  }
+  const ptauHash = await sha256File(ptauFile);
+  const ptauSeconds = (Date.now() - tp) / 1000;
+
+  const existing = artifactsAt(dir, circuit);
+  if (
+    existing &&
+    !opts.force &&
+    existing.record.ptau.sha256 === ptauHash &&
+    existsSync(existing.zkey) &&
+    (existing.record.verified || !(production || opts.verify))
+  ) {
+    progress(`setup for ${config.name} is cached in ${dir}${existing.record.insecure ? " (INSECURE dev ptau)" : ""}`);
+    return existing;
+  }
+
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const log = logger(progress);
+    const tz = Date.now();
+    const zkey0 = join(tmp, "phase2-0.zkey");
+    await timed(progress, `Groth16 setup of the ${config.name} circuit (${circuit.constraints} constraints)`, () =>
+      snarkjs.zKey.newZKey(circuit.r1cs, ptauFile, zkey0, undefined),
+    );
+    const zkeySeconds = (Date.now() - tz) / 1000;
+
+    const tc = Date.now();
+    const n = opts.contributions ?? (production ? 3 : 1);
+    if (!Number.isInteger(n) || n < 1 || n > 20) {
+      throw new ZkMarginError("ARGUMENT", `must be an integer from 1 to 20`, { path: "--contributions", value: n, limit: "1..20" });
+    }
+    const contributions: { name: string; hash: string }[] = [];
+    let prev = zkey0;
+    for (let i = 1; i <= n; i++) {
+      const next = join(tmp, `phase2-${i}.zkey`);
+      const name = production ? `contribution ${i}` : `INSECURE dev contribution ${i}`;
+      const hash = await timed(progress, `phase-2 ${name}`, () =>
+        snarkjs.zKey.contribute(prev, next, name, randomBytes(64).toString("hex"), log),
+      );
+      contributions.push({ name, hash: Buffer.from(hash as Uint8Array).toString("hex") });
+      rmSync(prev);
+      prev = next;
+    }
+    const finalZkey = join(tmp, "final.zkey");
+    let beacon: SetupRecord["beacon"] = null;
+    if (production) {
+      const beaconHash = (opts.beacon ?? randomBytes(32).toString("hex")).replace(/^0x/, "");
+      if (!/^([0-9a-fA-F]{2}){32,}$/.test(beaconHash)) {
+        throw new ZkMarginError("ARGUMENT", `must be at least 32 bytes of hex`, { path: "--beacon", value: opts.beacon });
+      }
+      await timed(progress, "phase-2 random beacon", () => snarkjs.zKey.beacon(prev, finalZkey, "final beacon", beaconHash, 10, log));
+      rmSync(prev);
+      beacon = { hash: beaconHash, iterationsExp: 10 };
+    } else {
+      renameSync(prev, finalZkey);
+    }
+    const contributionsSeconds = (Date.now() - tc) / 1000;
+
+    const tv = Date.now();
+    const verify = production || (opts.verify ?? false);
+    const verified = verify
+      ? ((await timed(progress, "zkey verify (r1cs + ptau + every contribution)", () =>
+          snarkjs.zKey.verifyFromR1cs(circuit.r1cs, ptauFile, finalZkey, log),
+        )) as boolean)
+      : false;
+    if (verify && !verified) throw new ZkMarginError("FILE", "zkey verify failed: the setup does not match the circuit and the ptau");
+    const verifySeconds = (Date.now() - tv) / 1000;
+
+    const vkey = await snarkjs.zKey.exportVerificationKey(finalZkey);
+    writeFileSync(join(tmp, "verification_key.json"), `${JSON.stringify(vkey, null, 2)}\n`);
+    const sol = (await snarkjs.zKey.exportSolidityVerifier(finalZkey, { groth16: solidityTemplate() })) as string;
+    writeFileSync(join(tmp, "Groth16Verifier.sol"), production ? sol : `// INSECURE: generated from a dev powers of tau with a public tau. Never deploy.\n${sol}`);
+    const record: SetupRecord = {
+      config: config.name,
+      circuitHash: circuit.circuitHash,
+      constraints: circuit.constraints,
+      power: circuit.power,
+      insecure: !production,
+      ptau: { kind: production ? "file" : "dev", file: ptauFile, sha256: ptauHash, power: ptauPower, label: ptauLabel },
+      contributions,
+      beacon,
+      verified,
+      seconds: {
+        compile: circuit.compileSeconds,
+        ptau: ptauSeconds,
+        zkey: zkeySeconds,
+        contributions: contributionsSeconds,
+        verify: verifySeconds,
+        total: (Date.now() - t0) / 1000,
+      },
+      createdAt: new Date().toISOString(),
+    };
+    writeFileSync(join(tmp, "setup.json"), `${JSON.stringify(record, null, 2)}\n`);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  if (!production) progress(`INSECURE dev setup written to ${dir}: for development only`);
+  return artifactsAt(dir, circuit)!;
+}
+
+/** End snarkjs's worker threads so a script can exit. */
+export async function releaseCurve(): Promise<void> {
+  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } };
+  if (g.curve_bn128) {
+    await g.curve_bn128.terminate();
+    delete g.curve_bn128;
+  }
+}
