@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // `npm run demo`: the whole flow on the embedded example data.
 // 1. the risk oracle builds risk parameters from examples/market.json and computes their root;
-// 2. the prover checks three example books against them at the pool's 12,500 bps (1.25x).
+// 2. the prover checks three example books against them at the pool's 12,500 bps (1.25x);
+// 3. a trusted setup of the "small" circuit (INSECURE dev ptau, cached after the first run);
+// 4. the prover proves the hedged book privately, and a verifier checks the proof bundle;
+// 5. proving the naked book is refused with its shortfall.
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +43,20 @@ for (const [file, what, expected] of books) {
   const code = await run(["check", "--params", params, "--portfolio", join(root, "examples", file), "--health-bps", "12500"], [expected]);
   results.push([file, code === 0 ? "PASS" : "FAIL"]);
 }
+step("Trusted setup of the small circuit (INSECURE dev ptau; cached after the first run)");
+await run(["setup", "--config", "small"], [0]);
+
+const proof = join(out, "proof.json");
+const opening = join(out, "opening.json");
+// A verifier's fresh challenge (off-chain); on-chain the pool's contract derives it.
+const context = `0x${randomBytes(31).toString("hex")}`;
+step("Prover: prove the hedged book at 12,500 bps without revealing it");
+await run(["prove", "--params", params, "--portfolio", join(root, "examples/hedged-book.json"), "--health-bps", "12500", "--context", context, "-o", proof, "--opening", opening], [0]);
+step("Verifier: check the bundle against the published parameters and its challenge");
+await run(["verify", proof, "--params", params, "--min-health-bps", "12500", "--context", context], [0]);
+step("Prover: the naked book cannot be proven");
+await run(["prove", "--params", params, "--portfolio", join(root, "examples/naked-short-calls.json"), "--health-bps", "12500", "--context", context, "-o", join(out, "never.json")], [1]);
+
 step("Summary at 12,500 bps");
 for (const [file, verdict] of results) process.stdout.write(`  ${verdict}  examples/${file}\n`);
-process.stdout.write(`\nparams written to ${params.replace(root, "")}\n`);
+process.stdout.write(`  proof bundle ${proof.replace(root, "")} (public), commitment opening ${opening.replace(root, "")} (PRIVATE)\n`);

@@ -362,7 +362,6 @@ class FixedBasePool {
   private readonly queue: Job[] = [];
   private readonly inFlight = new Map<number, Job>();
   private readonly load: number[];
-  private readonly workerOf = new Map<number, number>();
   private nextId = 0;
   private failed: Error | null = null;
 
@@ -422,7 +421,6 @@ class FixedBasePool {
       this.queue.shift();
       this.load[best]!++;
       this.inFlight.set(job.id, job);
-      this.workerOf.set(job.id, best);
       const worker = this.workers[best]!;
       worker.postMessage({ id: job.id, g: job.g, sc: job.sc, wantC: job.wantC }, [job.sc.buffer as ArrayBuffer]);
     }
@@ -432,7 +430,6 @@ class FixedBasePool {
     const job = this.inFlight.get(msg.id);
     if (!job) return;
     this.inFlight.delete(msg.id);
-    this.workerOf.delete(msg.id);
     this.load[i]!--;
     if (msg.error !== undefined || !msg.lem) job.reject(new Error(`dev ptau worker failed: ${msg.error ?? "no result"}`));
     else job.resolve({ lem: msg.lem, c: msg.c ?? null });

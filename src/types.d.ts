@@ -8,4 +8,5 @@ declare module "snarkjs" {
   export const powersOfTau: any;
   export const wtns: any;
   export const r1cs: any;
+  export const curves: any;
 }

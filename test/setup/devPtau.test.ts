@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { releaseCurve } from "../../setup/groth16.js";
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -75,11 +76,9 @@ describe("setup/devPtau: INSECURE dev powers of tau", function () {
     );
   });
 
-  after(async () => {
-    // snarkjs caches a multi-threaded curve globally; release its workers so mocha can exit.
-    const cached = (globalThis as { curve_bn128?: { terminate(): Promise<void> } | null }).curve_bn128;
-    if (cached) await cached.terminate();
-  });
+  // snarkjs caches a multi-threaded curve globally; release its workers (and forget it, so a
+  // later test builds a fresh one) so mocha can exit.
+  after(releaseCurve);
 
   it("has snarkjs's prepared layout: sections 1-7 then 12-15, header with power", () => {
     assert.deepEqual(
