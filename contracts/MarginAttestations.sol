@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
+import {IMarginAttestations} from "./interfaces/IMarginAttestations.sol";
+import {IRiskParamsRegistry} from "./interfaces/IRiskParamsRegistry.sol";
+
+/// @title Private solvency attestations
+/// @notice Verifies zkmargin proofs and records, per account, that its hidden portfolio met margin
+/// at a stated health under a posted risk-parameter root. The proof's `context` is derived here
+/// from (chain id, this contract, msg.sender, the sender's nonce), so a proof cannot be replayed by
+/// another account, on another chain or deployment, or twice (the nonce advances on success, which
+/// also defeats re-randomized copies of a used proof).
+contract MarginAttestations is IMarginAttestations {
+    uint256 internal constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    bytes32 internal constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 public constant PORTFOLIO_TYPEHASH = keccak256("PortfolioAttestation(uint256 commitment,address account,uint64 asOf)");
+    /// @dev secp256k1n / 2: signatures with a higher s are malleable copies.
+    uint256 internal constant HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+
+    IGroth16Verifier public immutable verifier;
+    IRiskParamsRegistry public immutable registry;
+    address public owner;
+
+    bool public requireAttestor;
+    uint32 public minHealthBps;
+    uint64 public attestationTtl;
+    uint64 public maxAttestorAge;
+
+    /// @dev attestorId => attestor (index 0 unused: self-declared)
+    address[] internal _attestors;
+    mapping(address => uint16) public attestorIdOf;
+    mapping(address => bool) public isApprovedAttestor;
+
+    mapping(address => Attestation) internal _attestations;
+
+    constructor(
+        IGroth16Verifier verifier_,
+        IRiskParamsRegistry registry_,
+        uint32 minHealthBps_,
+        uint64 attestationTtl_,
+        bool requireAttestor_,
+        uint64 maxAttestorAge_
+    ) {
+        if (address(verifier_) == address(0) || address(registry_) == address(0)) revert MarginAttestations__ZeroAddress();
+        verifier = verifier_;
+        registry = registry_;
+        owner = msg.sender;
+        _attestors.push(address(0));
+        _setPolicy(requireAttestor_, minHealthBps_, attestationTtl_, maxAttestorAge_);
+    }
+
+    // ---------------------------------------------------------------- admin
+
+    function setPolicy(bool requireAttestor_, uint32 minHealthBps_, uint64 attestationTtl_, uint64 maxAttestorAge_) external {
+        if (msg.sender != owner) revert MarginAttestations__NotOwner();
+        _setPolicy(requireAttestor_, minHealthBps_, attestationTtl_, maxAttestorAge_);
+    }
+
+    function _setPolicy(bool requireAttestor_, uint32 minHealthBps_, uint64 attestationTtl_, uint64 maxAttestorAge_) internal {
+        requireAttestor = requireAttestor_;
+        minHealthBps = minHealthBps_ < 10000 ? 10000 : minHealthBps_;
+        attestationTtl = attestationTtl_;
+        maxAttestorAge = maxAttestorAge_;
+        emit PolicyChanged(requireAttestor_, minHealthBps, attestationTtl_, maxAttestorAge_);
+    }
+
+    function setAttestor(address attestor, bool approved) external {
+        if (msg.sender != owner) revert MarginAttestations__NotOwner();
+        if (attestor == address(0)) revert MarginAttestations__ZeroAddress();
+        if (attestorIdOf[attestor] == 0) {
+            if (_attestors.length > type(uint16).max) revert MarginAttestations__TooManyAttestors();
+            attestorIdOf[attestor] = uint16(_attestors.length);
+            _attestors.push(attestor);
+        }
+        isApprovedAttestor[attestor] = approved;
+        emit AttestorSet(attestor, approved);
+    }
+
+    // ---------------------------------------------------------------- proofs
+
+    /// @inheritdoc IMarginAttestations
+    function contextOf(address account) public view returns (uint256) {
+        return _context(account, _attestations[account].nonce);
+    }
+
+    function _context(address account, uint32 nonce) internal view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), account, nonce))) % FIELD;
+    }
+
+    /// @inheritdoc IMarginAttestations
+    function submit(Proof calldata proof, uint256 commitment, uint256 paramsRoot, uint32 healthBps) external {
+        if (requireAttestor) revert MarginAttestations__AttestorRequired();
+        _record(proof, commitment, paramsRoot, healthBps, 0);
+    }
+
+    /// @inheritdoc IMarginAttestations
+    function submitAttested(
+        Proof calldata proof,
+        uint256 commitment,
+        uint256 paramsRoot,
+        uint32 healthBps,
+        AttestorSignature calldata attestation
+    ) external {
+        address signer = _recover(portfolioDigest(commitment, msg.sender, attestation.asOf), attestation.signature);
+        if (!isApprovedAttestor[signer]) revert MarginAttestations__AttestorNotApproved(signer);
+        if (attestation.asOf > block.timestamp || block.timestamp - attestation.asOf > maxAttestorAge) {
+            revert MarginAttestations__AttestorSignatureStale(attestation.asOf, maxAttestorAge);
+        }
+        _record(proof, commitment, paramsRoot, healthBps, attestorIdOf[signer]);
+    }
+
+    function _record(Proof calldata proof, uint256 commitment, uint256 paramsRoot, uint32 healthBps, uint16 attestorId) internal {
+        if (commitment >= FIELD) revert MarginAttestations__SignalNotInField(0, commitment);
+        if (paramsRoot >= FIELD) revert MarginAttestations__SignalNotInField(1, paramsRoot);
+        if (healthBps < minHealthBps) revert MarginAttestations__HealthTooLow(healthBps, minHealthBps);
+        (uint64 epoch, uint64 acceptedUntil) = _acceptedEpoch(paramsRoot);
+
+        Attestation storage a = _attestations[msg.sender];
+        uint32 nonce = a.nonce;
+        _verify(proof, [commitment, paramsRoot, uint256(healthBps), _context(msg.sender, nonce)]);
+
+        uint64 expiresAt = uint64(block.timestamp) + attestationTtl;
+        if (acceptedUntil < expiresAt) expiresAt = acceptedUntil;
+        a.commitment = commitment;
+        a.healthBps = healthBps;
+        a.epoch = epoch;
+        a.expiresAt = expiresAt;
+        a.nonce = nonce + 1;
+        a.attestorId = attestorId;
+        emit AttestationRecorded(msg.sender, epoch, _attestors[attestorId], healthBps, expiresAt, commitment);
+    }
+
+    function _acceptedEpoch(uint256 paramsRoot) internal view returns (uint64 epoch, uint64 acceptedUntil) {
+        bool ok;
+        (epoch, ok) = registry.epochOfRoot(paramsRoot);
+        if (!ok) revert MarginAttestations__UnknownRoot(paramsRoot);
+        (ok, acceptedUntil) = registry.isAcceptable(epoch);
+        if (!ok) revert MarginAttestations__RootNotAcceptable(epoch);
+    }
+
+    /// @dev The generated verifier returns false for a bad proof (and callers must not trust a bare
+    /// call's return value): revert here so a failed check can never record anything.
+    function _verify(Proof calldata proof, uint256[4] memory pubSignals) internal view {
+        if (!verifier.verifyProof(proof.a, proof.b, proof.c, pubSignals)) revert MarginAttestations__InvalidProof();
+    }
+
+    // ---------------------------------------------------------------- attestors (EIP-712)
+
+    function domainSeparator() public view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("zkmargin"), keccak256("1"), block.chainid, address(this)));
+    }
+
+    function portfolioDigest(uint256 commitment, address account, uint64 asOf) public view returns (bytes32) {
+        bytes32 structHash = keccak256(abi.encode(PORTFOLIO_TYPEHASH, commitment, account, asOf));
+        return keccak256(abi.encodePacked("\x19\x01", domainSeparator(), structHash));
+    }
+
+    function _recover(bytes32 digest, bytes calldata sig) internal pure returns (address signer) {
+        if (sig.length != 65) revert MarginAttestations__InvalidAttestorSignature();
+        bytes32 r = bytes32(sig[0:32]);
+        bytes32 s = bytes32(sig[32:64]);
+        uint8 v = uint8(sig[64]);
+        if (uint256(s) > HALF_N || (v != 27 && v != 28)) revert MarginAttestations__InvalidAttestorSignature();
+        signer = ecrecover(digest, v, r, s);
+        if (signer == address(0)) revert MarginAttestations__InvalidAttestorSignature();
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IMarginAttestations
+    function attestationOf(address account) external view returns (Attestation memory, address attestor) {
+        Attestation memory a = _attestations[account];
+        return (a, _attestors[a.attestorId]);
+    }
+
+    /// @inheritdoc IMarginAttestations
+    function isHealthy(address account, uint32 minHealthBps_) public view returns (bool) {
+        Attestation storage a = _attestations[account];
+        if (a.expiresAt == 0 || block.timestamp > a.expiresAt || a.healthBps < minHealthBps_) return false;
+        (bool acceptable, ) = registry.isAcceptable(a.epoch);
+        return acceptable;
+    }
+}

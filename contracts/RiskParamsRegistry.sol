@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IRiskParamsRegistry} from "./interfaces/IRiskParamsRegistry.sol";
+
+/// @title Risk-parameter registry
+/// @notice The risk oracle posts each epoch's paramsRoot with its as-of time and validity window.
+/// Epochs only increase. A superseded root stays accepted for `gracePeriod` seconds after the next
+/// epoch is posted (never beyond its own validUntil), so provers have time to re-prove.
+contract RiskParamsRegistry is IRiskParamsRegistry {
+    /// @dev BN254 scalar field modulus.
+    uint256 internal constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
+    address public owner;
+    address public oracle;
+    uint64 public gracePeriod;
+    uint64 public latestEpoch;
+    bool public hasParams;
+
+    mapping(uint64 => Params) internal _params;
+    /// @dev root => epoch + 1 (0 = unknown)
+    mapping(uint256 => uint64) internal _epochOfRootPlusOne;
+
+    constructor(address oracle_, uint64 gracePeriod_) {
+        if (oracle_ == address(0)) revert RiskParamsRegistry__ZeroAddress();
+        owner = msg.sender;
+        oracle = oracle_;
+        gracePeriod = gracePeriod_;
+        emit OracleChanged(address(0), oracle_);
+        emit GracePeriodChanged(gracePeriod_);
+    }
+
+    function setOracle(address newOracle) external {
+        if (msg.sender != owner) revert RiskParamsRegistry__NotOwner();
+        if (newOracle == address(0)) revert RiskParamsRegistry__ZeroAddress();
+        emit OracleChanged(oracle, newOracle);
+        oracle = newOracle;
+    }
+
+    function setGracePeriod(uint64 newGracePeriod) external {
+        if (msg.sender != owner) revert RiskParamsRegistry__NotOwner();
+        gracePeriod = newGracePeriod;
+        emit GracePeriodChanged(newGracePeriod);
+    }
+
+    /// @inheritdoc IRiskParamsRegistry
+    function postParams(uint256 root, uint64 epoch, uint64 asOf, uint64 validUntil) external {
+        if (msg.sender != oracle) revert RiskParamsRegistry__NotOracle();
+        if (hasParams && epoch <= latestEpoch) revert RiskParamsRegistry__EpochNotIncreasing(epoch, latestEpoch);
+        if (root >= FIELD) revert RiskParamsRegistry__RootNotInField(root);
+        if (_epochOfRootPlusOne[root] != 0) revert RiskParamsRegistry__RootAlreadyPosted(root);
+        if (validUntil <= asOf || validUntil <= block.timestamp) revert RiskParamsRegistry__BadValidity(asOf, validUntil);
+        if (hasParams) _params[latestEpoch].supersededAt = uint64(block.timestamp);
+        _params[epoch] = Params({root: root, asOf: asOf, validUntil: validUntil, supersededAt: 0});
+        _epochOfRootPlusOne[root] = epoch + 1;
+        latestEpoch = epoch;
+        hasParams = true;
+        emit ParamsPosted(epoch, root, asOf, validUntil);
+    }
+
+    function paramsOf(uint64 epoch) external view returns (Params memory) {
+        return _params[epoch];
+    }
+
+    function epochOfRoot(uint256 root) external view returns (uint64 epoch, bool known) {
+        uint64 e = _epochOfRootPlusOne[root];
+        return e == 0 ? (0, false) : (e - 1, true);
+    }
+
+    /// @inheritdoc IRiskParamsRegistry
+    function isAcceptable(uint64 epoch) public view returns (bool acceptable, uint64 acceptedUntil) {
+        Params storage p = _params[epoch];
+        if (p.root == 0 && p.validUntil == 0) return (false, 0);
+        acceptedUntil = p.validUntil;
+        if (p.supersededAt != 0) {
+            uint64 graceEnd = p.supersededAt + gracePeriod;
+            if (graceEnd < acceptedUntil) acceptedUntil = graceEnd;
+        }
+        acceptable = block.timestamp <= acceptedUntil;
+    }
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @notice Risk-parameter roots posted by the pool's risk oracle (docs/params-tree.md).
+interface IRiskParamsRegistry {
+    struct Params {
+        uint256 root; // paramsRoot (a BN254 field element)
+        uint64 asOf; // the parameters' as-of time (unix seconds)
+        uint64 validUntil; // last second the parameters may be used
+        uint64 supersededAt; // when a later epoch was posted (0 while current)
+    }
+
+    event OracleChanged(address indexed previousOracle, address indexed newOracle);
+    event GracePeriodChanged(uint64 gracePeriod);
+    event ParamsPosted(uint64 indexed epoch, uint256 indexed root, uint64 asOf, uint64 validUntil);
+
+    error RiskParamsRegistry__NotOwner();
+    error RiskParamsRegistry__NotOracle();
+    error RiskParamsRegistry__EpochNotIncreasing(uint64 epoch, uint64 latestEpoch);
+    error RiskParamsRegistry__RootNotInField(uint256 root);
+    error RiskParamsRegistry__RootAlreadyPosted(uint256 root);
+    error RiskParamsRegistry__BadValidity(uint64 asOf, uint64 validUntil);
+    error RiskParamsRegistry__ZeroAddress();
+
+    function postParams(uint256 root, uint64 epoch, uint64 asOf, uint64 validUntil) external;
+
+    function latestEpoch() external view returns (uint64);
+
+    function paramsOf(uint64 epoch) external view returns (Params memory);
+
+    function epochOfRoot(uint256 root) external view returns (uint64 epoch, bool known);
+
+    /// @notice Whether proofs against this epoch's root are accepted now, and until when.
+    function isAcceptable(uint64 epoch) external view returns (bool acceptable, uint64 acceptedUntil);
+}
