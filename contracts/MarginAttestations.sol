@@ -21,17 +21,19 @@ contract MarginAttestations is IMarginAttestations {
 
     IGroth16Verifier public immutable verifier;
     IRiskParamsRegistry public immutable registry;
-    address public owner;
 
+    // policy: one storage slot, read once per submission
     bool public requireAttestor;
     uint32 public minHealthBps;
     uint64 public attestationTtl;
     uint64 public maxAttestorAge;
 
+    address public owner;
+
     /// @dev attestorId => attestor (index 0 unused: self-declared)
     address[] internal _attestors;
-    mapping(address => uint16) public attestorIdOf;
-    mapping(address => bool) public isApprovedAttestor;
+    /// @dev attestor => (id << 1) | approved, one slot read per attested submission
+    mapping(address => uint256) internal _attestorInfo;
 
     mapping(address => Attestation) internal _attestations;
 
@@ -69,13 +71,22 @@ contract MarginAttestations is IMarginAttestations {
     function setAttestor(address attestor, bool approved) external {
         if (msg.sender != owner) revert MarginAttestations__NotOwner();
         if (attestor == address(0)) revert MarginAttestations__ZeroAddress();
-        if (attestorIdOf[attestor] == 0) {
+        uint256 id = _attestorInfo[attestor] >> 1;
+        if (id == 0) {
             if (_attestors.length > type(uint16).max) revert MarginAttestations__TooManyAttestors();
-            attestorIdOf[attestor] = uint16(_attestors.length);
+            id = _attestors.length;
             _attestors.push(attestor);
         }
-        isApprovedAttestor[attestor] = approved;
+        _attestorInfo[attestor] = (id << 1) | (approved ? 1 : 0);
         emit AttestorSet(attestor, approved);
+    }
+
+    function isApprovedAttestor(address attestor) public view returns (bool) {
+        return _attestorInfo[attestor] & 1 == 1;
+    }
+
+    function attestorIdOf(address attestor) external view returns (uint16) {
+        return uint16(_attestorInfo[attestor] >> 1);
     }
 
     // ---------------------------------------------------------------- proofs
@@ -92,7 +103,7 @@ contract MarginAttestations is IMarginAttestations {
     /// @inheritdoc IMarginAttestations
     function submit(Proof calldata proof, uint256 commitment, uint256 paramsRoot, uint32 healthBps) external {
         if (requireAttestor) revert MarginAttestations__AttestorRequired();
-        _record(proof, commitment, paramsRoot, healthBps, 0);
+        _record(proof, commitment, paramsRoot, healthBps, 0, address(0));
     }
 
     /// @inheritdoc IMarginAttestations
@@ -103,41 +114,44 @@ contract MarginAttestations is IMarginAttestations {
         uint32 healthBps,
         AttestorSignature calldata attestation
     ) external {
-        address signer = _recover(portfolioDigest(commitment, msg.sender, attestation.asOf), attestation.signature);
-        if (!isApprovedAttestor[signer]) revert MarginAttestations__AttestorNotApproved(signer);
+        address signer = _recover(portfolioDigest(commitment, msg.sender, attestation.asOf), attestation.r, attestation.vs);
+        uint256 info = _attestorInfo[signer];
+        if (info & 1 == 0) revert MarginAttestations__AttestorNotApproved(signer);
         if (attestation.asOf > block.timestamp || block.timestamp - attestation.asOf > maxAttestorAge) {
             revert MarginAttestations__AttestorSignatureStale(attestation.asOf, maxAttestorAge);
         }
-        _record(proof, commitment, paramsRoot, healthBps, attestorIdOf[signer]);
+        _record(proof, commitment, paramsRoot, healthBps, uint16(info >> 1), signer);
     }
 
-    function _record(Proof calldata proof, uint256 commitment, uint256 paramsRoot, uint32 healthBps, uint16 attestorId) internal {
+    function _record(
+        Proof calldata proof,
+        uint256 commitment,
+        uint256 paramsRoot,
+        uint32 healthBps,
+        uint16 attestorId,
+        address attestor
+    ) internal {
         if (commitment >= FIELD) revert MarginAttestations__SignalNotInField(0, commitment);
         if (paramsRoot >= FIELD) revert MarginAttestations__SignalNotInField(1, paramsRoot);
         if (healthBps < minHealthBps) revert MarginAttestations__HealthTooLow(healthBps, minHealthBps);
-        (uint64 epoch, uint64 acceptedUntil) = _acceptedEpoch(paramsRoot);
+        (uint64 epoch, uint64 acceptedUntil, bool known) = registry.rootStatus(paramsRoot);
+        if (!known) revert MarginAttestations__UnknownRoot(paramsRoot);
+        if (block.timestamp > acceptedUntil) revert MarginAttestations__RootNotAcceptable(epoch);
 
-        Attestation storage a = _attestations[msg.sender];
-        uint32 nonce = a.nonce;
-        _verify(proof, [commitment, paramsRoot, uint256(healthBps), _context(msg.sender, nonce)]);
+        Attestation memory a = _attestations[msg.sender];
+        _verify(proof, [commitment, paramsRoot, uint256(healthBps), _context(msg.sender, a.nonce)]);
 
         uint64 expiresAt = uint64(block.timestamp) + attestationTtl;
         if (acceptedUntil < expiresAt) expiresAt = acceptedUntil;
-        a.commitment = commitment;
-        a.healthBps = healthBps;
-        a.epoch = epoch;
-        a.expiresAt = expiresAt;
-        a.nonce = nonce + 1;
-        a.attestorId = attestorId;
-        emit AttestationRecorded(msg.sender, epoch, _attestors[attestorId], healthBps, expiresAt, commitment);
-    }
-
-    function _acceptedEpoch(uint256 paramsRoot) internal view returns (uint64 epoch, uint64 acceptedUntil) {
-        bool ok;
-        (epoch, ok) = registry.epochOfRoot(paramsRoot);
-        if (!ok) revert MarginAttestations__UnknownRoot(paramsRoot);
-        (ok, acceptedUntil) = registry.isAcceptable(epoch);
-        if (!ok) revert MarginAttestations__RootNotAcceptable(epoch);
+        _attestations[msg.sender] = Attestation({
+            healthBps: healthBps,
+            epoch: epoch,
+            expiresAt: uint40(expiresAt),
+            nonce: a.nonce + 1,
+            attestorId: attestorId,
+            commitmentTag: uint72(commitment)
+        });
+        emit AttestationRecorded(msg.sender, epoch, attestor, healthBps, expiresAt, commitment);
     }
 
     /// @dev The generated verifier returns false for a bad proof (and callers must not trust a bare
@@ -157,13 +171,12 @@ contract MarginAttestations is IMarginAttestations {
         return keccak256(abi.encodePacked("\x19\x01", domainSeparator(), structHash));
     }
 
-    function _recover(bytes32 digest, bytes calldata sig) internal pure returns (address signer) {
-        if (sig.length != 65) revert MarginAttestations__InvalidAttestorSignature();
-        bytes32 r = bytes32(sig[0:32]);
-        bytes32 s = bytes32(sig[32:64]);
-        uint8 v = uint8(sig[64]);
-        if (uint256(s) > HALF_N || (v != 27 && v != 28)) revert MarginAttestations__InvalidAttestorSignature();
-        signer = ecrecover(digest, v, r, s);
+    /// @dev EIP-2098 compact signature: vs = yParity << 255 | s. High-s (malleable) forms are refused.
+    function _recover(bytes32 digest, bytes32 r, bytes32 vs) internal pure returns (address signer) {
+        uint256 s = uint256(vs) & ((1 << 255) - 1);
+        uint8 v = uint8(uint256(vs) >> 255) + 27;
+        if (s > HALF_N) revert MarginAttestations__InvalidAttestorSignature();
+        signer = ecrecover(digest, v, r, bytes32(s));
         if (signer == address(0)) revert MarginAttestations__InvalidAttestorSignature();
     }
 
@@ -177,7 +190,7 @@ contract MarginAttestations is IMarginAttestations {
 
     /// @inheritdoc IMarginAttestations
     function isHealthy(address account, uint32 minHealthBps_) public view returns (bool) {
-        Attestation storage a = _attestations[account];
+        Attestation memory a = _attestations[account];
         if (a.expiresAt == 0 || block.timestamp > a.expiresAt || a.healthBps < minHealthBps_) return false;
         (bool acceptable, ) = registry.isAcceptable(a.epoch);
         return acceptable;

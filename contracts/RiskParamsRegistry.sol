@@ -6,7 +6,8 @@ import {IRiskParamsRegistry} from "./interfaces/IRiskParamsRegistry.sol";
 /// @title Risk-parameter registry
 /// @notice The risk oracle posts each epoch's paramsRoot with its as-of time and validity window.
 /// Epochs only increase. A superseded root stays accepted for `gracePeriod` seconds after the next
-/// epoch is posted (never beyond its own validUntil), so provers have time to re-prove.
+/// epoch is posted (never beyond its own validUntil), so provers have time to re-prove. The grace
+/// end is fixed when the root is superseded (a later change of gracePeriod does not move it).
 contract RiskParamsRegistry is IRiskParamsRegistry {
     /// @dev BN254 scalar field modulus.
     uint256 internal constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -17,9 +18,15 @@ contract RiskParamsRegistry is IRiskParamsRegistry {
     uint64 public latestEpoch;
     bool public hasParams;
 
+    /// @dev What a verifier needs about a root, in one storage slot.
+    struct RootInfo {
+        uint64 epoch;
+        uint64 acceptedUntil;
+        bool known;
+    }
+
     mapping(uint64 => Params) internal _params;
-    /// @dev root => epoch + 1 (0 = unknown)
-    mapping(uint256 => uint64) internal _epochOfRootPlusOne;
+    mapping(uint256 => RootInfo) internal _roots;
 
     constructor(address oracle_, uint64 gracePeriod_) {
         if (oracle_ == address(0)) revert RiskParamsRegistry__ZeroAddress();
@@ -48,11 +55,17 @@ contract RiskParamsRegistry is IRiskParamsRegistry {
         if (msg.sender != oracle) revert RiskParamsRegistry__NotOracle();
         if (hasParams && epoch <= latestEpoch) revert RiskParamsRegistry__EpochNotIncreasing(epoch, latestEpoch);
         if (root >= FIELD) revert RiskParamsRegistry__RootNotInField(root);
-        if (_epochOfRootPlusOne[root] != 0) revert RiskParamsRegistry__RootAlreadyPosted(root);
+        if (_roots[root].known) revert RiskParamsRegistry__RootAlreadyPosted(root);
         if (validUntil <= asOf || validUntil <= block.timestamp) revert RiskParamsRegistry__BadValidity(asOf, validUntil);
-        if (hasParams) _params[latestEpoch].supersededAt = uint64(block.timestamp);
+        if (hasParams) {
+            Params storage prev = _params[latestEpoch];
+            prev.supersededAt = uint64(block.timestamp);
+            uint64 graceEnd = uint64(block.timestamp) + gracePeriod;
+            RootInfo storage prevInfo = _roots[prev.root];
+            if (graceEnd < prevInfo.acceptedUntil) prevInfo.acceptedUntil = graceEnd;
+        }
         _params[epoch] = Params({root: root, asOf: asOf, validUntil: validUntil, supersededAt: 0});
-        _epochOfRootPlusOne[root] = epoch + 1;
+        _roots[root] = RootInfo({epoch: epoch, acceptedUntil: validUntil, known: true});
         latestEpoch = epoch;
         hasParams = true;
         emit ParamsPosted(epoch, root, asOf, validUntil);
@@ -63,19 +76,22 @@ contract RiskParamsRegistry is IRiskParamsRegistry {
     }
 
     function epochOfRoot(uint256 root) external view returns (uint64 epoch, bool known) {
-        uint64 e = _epochOfRootPlusOne[root];
-        return e == 0 ? (0, false) : (e - 1, true);
+        RootInfo storage r = _roots[root];
+        return (r.epoch, r.known);
+    }
+
+    /// @inheritdoc IRiskParamsRegistry
+    function rootStatus(uint256 root) external view returns (uint64 epoch, uint64 acceptedUntil, bool known) {
+        RootInfo storage r = _roots[root];
+        return (r.epoch, r.acceptedUntil, r.known);
     }
 
     /// @inheritdoc IRiskParamsRegistry
     function isAcceptable(uint64 epoch) public view returns (bool acceptable, uint64 acceptedUntil) {
         Params storage p = _params[epoch];
-        if (p.root == 0 && p.validUntil == 0) return (false, 0);
-        acceptedUntil = p.validUntil;
-        if (p.supersededAt != 0) {
-            uint64 graceEnd = p.supersededAt + gracePeriod;
-            if (graceEnd < acceptedUntil) acceptedUntil = graceEnd;
-        }
+        RootInfo storage r = _roots[p.root];
+        if (!r.known || r.epoch != epoch) return (false, 0);
+        acceptedUntil = r.acceptedUntil;
         acceptable = block.timestamp <= acceptedUntil;
     }
 }

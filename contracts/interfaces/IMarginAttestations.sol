@@ -4,13 +4,15 @@ pragma solidity ^0.8.24;
 /// @notice Private solvency attestations: an account proves (Groth16, zkmargin circuit) that its
 /// hidden portfolio meets margin at `healthBps` under a posted risk-parameter root.
 interface IMarginAttestations {
+    /// @dev One storage slot per account (gas: a refresh rewrites one word). The full commitment is
+    /// in the AttestationRecorded event; storage keeps its low 72 bits to match against it.
     struct Attestation {
-        uint256 commitment; // Poseidon commitment to the portfolio (the proof's public output)
         uint32 healthBps; // proven health, 10000 = 1.0x
         uint64 epoch; // risk-parameter epoch the proof was made under
-        uint64 expiresAt; // min(now + attestationTtl, the epoch's acceptance end)
+        uint40 expiresAt; // min(now + attestationTtl, the root's acceptance end)
         uint32 nonce; // submissions so far (the next proof's context uses this value)
-        uint16 attestorId; // 0 = self-declared; else index into attestors
+        uint16 attestorId; // 0 = self-declared; else the attestor's id
+        uint72 commitmentTag; // low 72 bits of the portfolio commitment
     }
 
     struct Proof {
@@ -19,10 +21,12 @@ interface IMarginAttestations {
         uint256[2] c;
     }
 
-    /// @notice Signature of an approved attestor over (commitment, account, asOf), EIP-712.
+    /// @notice Signature of an approved attestor over (commitment, account, asOf), EIP-712, in the
+    /// compact EIP-2098 form (r, yParityAndS).
     struct AttestorSignature {
         uint64 asOf;
-        bytes signature; // 65 bytes r, s, v
+        bytes32 r;
+        bytes32 vs;
     }
 
     event AttestationRecorded(

@@ -30,6 +30,11 @@ interface IRiskParamsRegistry {
 
     function epochOfRoot(uint256 root) external view returns (uint64 epoch, bool known);
 
+    /// @notice One-read status of a root for verifiers: its epoch, the last second proofs against it
+    /// are accepted (its validUntil, or the end of its grace period once superseded), and whether it
+    /// was ever posted.
+    function rootStatus(uint256 root) external view returns (uint64 epoch, uint64 acceptedUntil, bool known);
+
     /// @notice Whether proofs against this epoch's root are accepted now, and until when.
     function isAcceptable(uint64 epoch) external view returns (bool acceptable, uint64 acceptedUntil);
 }

@@ -1,0 +1,253 @@
+import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import type { Contract, Wallet } from "ethers";
+import * as snarkjs from "snarkjs";
+import { getConfig } from "../../src/config/circuits.js";
+import { FIELD_MODULUS } from "../../src/config/limits.js";
+import { parseRiskParams } from "../../src/params/parse.js";
+import type { RiskParams } from "../../src/params/types.js";
+import { parsePortfolio } from "../../src/portfolio/parse.js";
+import { proveMargin } from "../../src/prove/prove.js";
+import type { ProofBundle } from "../../src/prove/bundle.js";
+import {
+  attestationsAt,
+  attestorDomain,
+  commitmentTag,
+  contextFor,
+  decodeContractError,
+  deployPool,
+  deriveContext,
+  poolAt,
+  postParams,
+  registryAt,
+  signPortfolioAttestation,
+  statusOf,
+  submitAttestation,
+  type Deployment,
+  type PoolArtifacts,
+} from "../../src/chain/pool.js";
+import { releaseCurve, setupCircuit, type SetupArtifacts } from "../../setup/groth16.js";
+import { fixtureJson } from "../helpers.js";
+import { type ChainFixture, chainFixture } from "./fixture.js";
+
+// The pool's contracts on an in-process EVM, with real proofs from the small circuit's dev setup.
+describe("chain: attestations on an in-process EVM", function () {
+  this.timeout(1_800_000);
+  const config = getConfig("small");
+  const params = parseRiskParams(fixtureJson("params-small.json"));
+  const book = parsePortfolio({ collateral: { USDC: "10000", ETH: "3" }, positions: { "ETH-PERP": "50", "ETH-C-2200": "-100" } }, params);
+  let setup: SetupArtifacts;
+  let fx: ChainFixture;
+  let artifacts: PoolArtifacts;
+  let d: Deployment;
+  let owner: Wallet, oracle: Wallet, trader: Wallet, other: Wallet, attestor: Wallet;
+  let registry: Contract, attestations: Contract, pool: Contract;
+  const gas: Record<string, number> = {};
+
+  const abis = () => [artifacts.MarginAttestations.abi, artifacts.RiskParamsRegistry.abi, artifacts.ExamplePool.abi];
+  async function expectRevert(p: Promise<unknown>, name: string) {
+    try {
+      await p;
+    } catch (e) {
+      const d = decodeContractError(e, abis());
+      assert.ok(d, `not a decodable revert: ${(e as Error).message}`);
+      assert.equal(d.name, name, d.message);
+      return d;
+    }
+    assert.fail(`expected revert ${name}`);
+  }
+  async function prove(opts: { healthBps?: number; context: bigint; p?: RiskParams }): Promise<ProofBundle> {
+    const r = await proveMargin({
+      params: opts.p ?? params,
+      portfolio: book,
+      healthBps: opts.healthBps ?? 12500,
+      context: opts.context,
+      config,
+      artifacts: {
+        circuitHash: setup.record.circuitHash,
+        wasm: setup.circuit.wasm,
+        zkey: setup.zkey,
+        vkey: setup.vkey,
+        insecure: true,
+        label: setup.record.ptau.label,
+      },
+    });
+    return r.bundle;
+  }
+  const as = (w: Wallet) => attestations.connect(w) as Contract;
+  const now = async () => (await fx.provider.getBlock("latest"))!.timestamp;
+
+  before(async () => {
+    setup = await setupCircuit(config);
+    fx = await chainFixture(readFileSync(setup.verifierSol, "utf8"));
+    artifacts = fx.artifacts;
+    [owner, oracle, trader, other, attestor] = fx.wallets as [Wallet, Wallet, Wallet, Wallet, Wallet];
+    d = await deployPool({ signer: owner, artifacts, oracle: oracle.address, config: "small", circuitHash: setup.record.circuitHash, insecure: true });
+    Object.assign(gas, Object.fromEntries(Object.entries(d.gas).map(([k, v]) => [`deploy ${k}`, v])));
+    registry = registryAt(d, artifacts, oracle);
+    attestations = attestationsAt(d, artifacts, trader);
+    pool = poolAt(d, artifacts, trader);
+    const posted = await postParams(registry, params, { validUntil: (await now()) + 7 * 86400 });
+    gas["post-params"] = posted.gasUsed;
+  });
+  after(async () => {
+    await releaseCurve();
+    await fx?.close();
+  });
+
+  it("the SDK derives the same context as the contract", async () => {
+    for (const w of [trader, other]) {
+      const onChain = (await attestations.getFunction("contextOf")(w.address)) as bigint;
+      assert.equal((await contextFor(attestations, w.address)).context, onChain);
+      assert.equal(deriveContext(d.chainId, d.attestations, w.address, 0), onChain);
+    }
+    assert.notEqual(deriveContext(d.chainId, d.attestations, trader.address, 0), deriveContext(d.chainId, d.attestations, trader.address, 1));
+  });
+
+  let first: ProofBundle;
+  it("records a first attestation: isHealthy, status, event; the pool lends", async () => {
+    first = await prove({ context: (await contextFor(attestations, trader.address)).context });
+    const r = await submitAttestation(as(trader), first);
+    gas["submit, first (self-declared)"] = r.gasUsed;
+    // the first attestation of an account pays ~20,000 for a fresh storage slot
+    assert.ok(r.gasUsed <= 280_000, `first submit used ${r.gasUsed} gas`);
+    const s = await statusOf(attestations, registry, trader.address, 12500);
+    assert.equal(s.healthy, true);
+    assert.equal(s.healthBps, 12500);
+    assert.equal(s.epoch, Number(params.epoch));
+    assert.equal(s.commitmentTag, commitmentTag(first.commitment));
+    assert.equal(s.nonce, 1);
+    assert.equal(s.attestor, null);
+    assert.equal(await attestations.getFunction("isHealthy")(trader.address, 12501), false);
+    await (await (pool.connect(trader) as Contract).getFunction("borrow")(1000n)).wait();
+    assert.equal(await pool.getFunction("debtOf")(trader.address), 1000n);
+    assert.equal(await pool.getFunction("isLiquidatable")(trader.address), false);
+    const logs = await attestations.queryFilter(attestations.filters.AttestationRecorded!(trader.address));
+    assert.equal(logs.length, 1);
+  });
+
+  it("a refresh (the account's next attestation) stays within 265,000 gas", async () => {
+    const b = await prove({ context: (await contextFor(attestations, trader.address)).context });
+    const r = await submitAttestation(as(trader), b);
+    gas["submit, refresh (self-declared)"] = r.gasUsed;
+    assert.ok(r.gasUsed <= 265_000, `refresh used ${r.gasUsed} gas`);
+    first = b;
+  });
+
+  it("rejects the same proof replayed (used nonce), by another account, and a re-randomized copy", async () => {
+    // `first` is the most recently accepted proof
+    await expectRevert(submitAttestation(as(trader), first), "MarginAttestations__InvalidProof");
+    await expectRevert(submitAttestation(as(other), first), "MarginAttestations__InvalidProof");
+    // (A, B, C) -> (-A, -B, C) still satisfies e(A, B) = ...: a valid proof of the same statement
+    const m: ProofBundle = JSON.parse(JSON.stringify(first));
+    const q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n; // base field
+    m.proof.pi_a[1] = (q - BigInt(m.proof.pi_a[1]!)).toString();
+    m.proof.pi_b[1] = m.proof.pi_b[1]!.map((y) => (q - BigInt(y)).toString());
+    const vkey = JSON.parse(readFileSync(setup.vkey, "utf8"));
+    assert.equal(await snarkjs.groth16.verify(vkey, m.publicSignals, m.proof), true, "the malleated copy is a valid proof");
+    await expectRevert(submitAttestation(as(trader), m), "MarginAttestations__InvalidProof");
+  });
+
+  it("rejects a proof bound to another chain id or another deployment", async () => {
+    const nonce = BigInt((await statusOf(attestations, registry, trader.address)).nonce);
+    const otherChain = await prove({ context: deriveContext(d.chainId + 1, d.attestations, trader.address, nonce) });
+    await expectRevert(submitAttestation(as(trader), otherChain), "MarginAttestations__InvalidProof");
+    const d2 = await deployPool({ signer: owner, artifacts, oracle: oracle.address, config: "small", circuitHash: "", insecure: true });
+    const forD2 = await prove({ context: deriveContext(d.chainId, d2.attestations, trader.address, 0) });
+    await expectRevert(submitAttestation(as(trader), forD2), "MarginAttestations__InvalidProof");
+  });
+
+  it("rejects public signals at or above the field modulus", async () => {
+    const b: ProofBundle = JSON.parse(JSON.stringify(first));
+    b.commitment = `0x${(BigInt(b.commitment) + FIELD_MODULUS).toString(16)}`;
+    await expectRevert(submitAttestation(as(trader), b), "MarginAttestations__SignalNotInField");
+    const c: ProofBundle = JSON.parse(JSON.stringify(first));
+    c.paramsRoot = `0x${(BigInt(c.paramsRoot) + FIELD_MODULUS).toString(16)}`;
+    await expectRevert(submitAttestation(as(trader), c), "MarginAttestations__SignalNotInField");
+  });
+
+  it("rejects an unknown root and a health below the pool's minimum", async () => {
+    const ctx = (await contextFor(attestations, trader.address)).context;
+    const otherJson = fixtureJson("params-small.json");
+    otherJson.epoch = 99;
+    const unposted = await prove({ context: ctx, p: parseRiskParams(otherJson) });
+    await expectRevert(submitAttestation(as(trader), unposted), "MarginAttestations__UnknownRoot");
+    await (await (attestations.connect(owner) as Contract).getFunction("setPolicy")(false, 13000, 86400, 86400)).wait();
+    await expectRevert(submitAttestation(as(trader), await prove({ context: ctx })), "MarginAttestations__HealthTooLow");
+    await (await (attestations.connect(owner) as Contract).getFunction("setPolicy")(false, 10000, 86400, 86400)).wait();
+  });
+
+  it("the registry: only the oracle posts, epochs only increase", async () => {
+    const next = fixtureJson("params-small.json");
+    next.epoch = Number(params.epoch) + 1;
+    await expectRevert(postParams(registry.connect(other) as Contract, parseRiskParams(next)), "RiskParamsRegistry__NotOracle");
+    const back = fixtureJson("params-small.json");
+    back.epoch = Number(params.epoch) - 1;
+    await expectRevert(postParams(registry, parseRiskParams(back), { validUntil: (await now()) + 86400 }), "RiskParamsRegistry__EpochNotIncreasing");
+    await expectRevert(postParams(registry, params, { validUntil: (await now()) + 86400 }), "RiskParamsRegistry__EpochNotIncreasing");
+  });
+
+  it("attestors: required signature, approved signer, right account and commitment, revocation", async () => {
+    await (await (attestations.connect(owner) as Contract).getFunction("setPolicy")(true, 10000, 86400, 86400)).wait();
+    try {
+      await attestorCases();
+    } finally {
+      await (await (attestations.connect(owner) as Contract).getFunction("setPolicy")(false, 10000, 86400, 86400)).wait();
+    }
+  });
+
+  async function attestorCases() {
+    const domain = attestorDomain(d.chainId, d.attestations);
+    const ctx = (await contextFor(attestations, trader.address)).context;
+    const b = await prove({ context: ctx });
+    const asOf = await now();
+    const sig = await signPortfolioAttestation(attestor, domain, { commitment: BigInt(b.commitment), account: trader.address, asOf });
+    await expectRevert(submitAttestation(as(trader), b), "MarginAttestations__AttestorRequired");
+    await expectRevert(submitAttestation(as(trader), b, sig), "MarginAttestations__AttestorNotApproved");
+    await (await (attestations.connect(owner) as Contract).getFunction("setAttestor")(attestor.address, true)).wait();
+    const forOther = await signPortfolioAttestation(attestor, domain, { commitment: BigInt(b.commitment), account: other.address, asOf });
+    await expectRevert(submitAttestation(as(trader), b, forOther), "MarginAttestations__AttestorNotApproved");
+    const otherCommitment = await signPortfolioAttestation(attestor, domain, { commitment: BigInt(b.commitment) + 1n, account: trader.address, asOf });
+    await expectRevert(submitAttestation(as(trader), b, otherCommitment), "MarginAttestations__AttestorNotApproved");
+    const stale = await signPortfolioAttestation(attestor, domain, { commitment: BigInt(b.commitment), account: trader.address, asOf: asOf - 90000 });
+    await expectRevert(submitAttestation(as(trader), b, stale), "MarginAttestations__AttestorSignatureStale");
+    const r = await submitAttestation(as(trader), b, sig);
+    gas["submit, refresh (with attestor)"] = r.gasUsed;
+    assert.ok(r.gasUsed <= 275_000, `attested refresh used ${r.gasUsed}`);
+    assert.equal((await statusOf(attestations, registry, trader.address)).attestor, attestor.address);
+    // revoked: the next proof with a fresh signature is refused
+    await (await (attestations.connect(owner) as Contract).getFunction("setAttestor")(attestor.address, false)).wait();
+    const b2 = await prove({ context: (await contextFor(attestations, trader.address)).context });
+    const sig2 = await signPortfolioAttestation(attestor, domain, { commitment: BigInt(b2.commitment), account: trader.address, asOf: await now() });
+    await expectRevert(submitAttestation(as(trader), b2, sig2), "MarginAttestations__AttestorNotApproved");
+  }
+
+  it("superseded roots stay accepted for the grace period, then the account is liquidatable", async () => {
+    assert.equal(await attestations.getFunction("isHealthy")(trader.address, 10000), true);
+    const next = fixtureJson("params-small.json");
+    next.epoch = Number(params.epoch) + 1;
+    const nextParams = parseRiskParams(next);
+    await postParams(registry, nextParams, { validUntil: (await now()) + 7 * 86400 });
+    // within the grace period (1 h): still healthy, and a proof under the old root is still accepted
+    assert.equal(await attestations.getFunction("isHealthy")(trader.address, 10000), true);
+    const stillOk = await prove({ context: (await contextFor(attestations, trader.address)).context });
+    await submitAttestation(as(trader), stillOk);
+    await fx.increaseTime(3601);
+    assert.equal(await attestations.getFunction("isHealthy")(trader.address, 10000), false);
+    assert.equal(await pool.getFunction("isLiquidatable")(trader.address), true);
+    await expectRevert((pool.connect(trader) as Contract).getFunction("borrow")(1n), "ExamplePool__NotHealthy");
+    const late = await prove({ context: (await contextFor(attestations, trader.address)).context });
+    await expectRevert(submitAttestation(as(trader), late), "MarginAttestations__RootNotAcceptable");
+    // re-proving under the new root restores health
+    const fresh = await prove({ context: (await contextFor(attestations, trader.address)).context, p: nextParams });
+    await submitAttestation(as(trader), fresh);
+    assert.equal(await pool.getFunction("isLiquidatable")(trader.address), false);
+    // and an attestation expires after its TTL
+    await fx.increaseTime(86401);
+    assert.equal(await pool.getFunction("isLiquidatable")(trader.address), true);
+  });
+
+  after(() => {
+    process.stdout.write(`      gas: ${JSON.stringify(gas)}\n`);
+  });
+});
