@@ -4,7 +4,9 @@
 // 2. the prover checks three example books against them at the pool's 12,500 bps (1.25x);
 // 3. a trusted setup of the "small" circuit (INSECURE dev ptau, cached after the first run);
 // 4. the prover proves the hedged book privately, and a verifier checks the proof bundle;
-// 5. proving the naked book is refused with its shortfall.
+// 5. proving the naked book is refused with its shortfall;
+// 6. on an embedded in-process EVM: deploy the pool's contracts, post the root, prove with the
+//    contract's context for the trader's account, submit, and read the account's status.
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -57,6 +59,25 @@ await run(["verify", proof, "--params", params, "--min-health-bps", "12500", "--
 step("Prover: the naked book cannot be proven");
 await run(["prove", "--params", params, "--portfolio", join(root, "examples/naked-short-calls.json"), "--health-bps", "12500", "--context", context, "-o", join(out, "never.json")], [1]);
 
+step("Pool: deploy the verifier, registry, attestation contract and example pool (embedded EVM)");
+await run(["chain", "deploy"], [0]);
+step("Risk oracle: post the parameters' root on-chain");
+const validUntil = String(Math.floor(Date.now() / 1000) + 7 * 86400);
+await run(["chain", "post-params", params, "--valid-until", validUntil], [0]);
+step("Trader: the context the contract will derive for the trader's account and nonce");
+const captured = [];
+const code = await runCli(["chain", "context", "--json"], { out: (t) => captured.push(t), err: (t) => process.stderr.write(t) });
+if (code !== 0) process.exit(1);
+const ctx = JSON.parse(captured.join(""));
+process.stdout.write(`$ zkmargin chain context\n${ctx.context}  (account ${ctx.account}, nonce ${ctx.nonce})\n`);
+const chainProof = join(out, "proof-onchain.json");
+step("Trader: prove bound to that context, then submit one transaction");
+await run(["prove", "--params", params, "--portfolio", join(root, "examples/hedged-book.json"), "--health-bps", "12500", "--context", ctx.context, "-o", chainProof], [0]);
+await run(["chain", "submit", chainProof], [0]);
+step("Pool: is the account healthy at 1.25x?");
+await run(["chain", "status", ctx.account, "--min-health-bps", "12500"], [0]);
+
 step("Summary at 12,500 bps");
 for (const [file, verdict] of results) process.stdout.write(`  ${verdict}  examples/${file}\n`);
 process.stdout.write(`  proof bundle ${proof.replace(root, "")} (public), commitment opening ${opening.replace(root, "")} (PRIVATE)\n`);
+process.stdout.write(`  on-chain: ${ctx.account} attested healthy at 12,500 bps on the embedded EVM\n`);

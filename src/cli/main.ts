@@ -16,6 +16,7 @@ import { proveMargin, ShortfallError } from "../prove/prove.js";
 import { parseBundle, verifyMargin } from "../prove/verify.js";
 import { terminalProgress } from "../util/progress.js";
 import type { Portfolio } from "../portfolio/parse.js";
+import { addChainCommands } from "./chain.js";
 
 /** Exit codes: 0 success / portfolio passes, 1 portfolio fails, 2 bad input, 3 internal error. */
 export const EXIT_OK = 0;
@@ -337,6 +338,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }
     });
 
+  addChainCommands(program, io, setExit);
   return program;
 }
 

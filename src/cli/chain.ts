@@ -1,0 +1,375 @@
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { type Command } from "commander";
+import { Contract, JsonRpcProvider, Wallet, type JsonRpcApiProvider } from "ethers";
+import { findSetup } from "../../setup/groth16.js";
+import { cacheDir } from "../circuit/paths.js";
+import { createEmbeddedChain, devWallets, ethersProviderFor, type EmbeddedChain } from "../chain/edr.js";
+import {
+  attestationsAt,
+  attestorDomain,
+  contextFor,
+  decodeContractError,
+  deployPool,
+  postParams,
+  registryAt,
+  signPortfolioAttestation,
+  statusOf,
+  submitAttestation,
+  type AttestorSignature,
+  type Deployment,
+  type PoolArtifacts,
+} from "../chain/pool.js";
+import { compileContracts } from "../chain/solc.js";
+import { getConfig } from "../config/circuits.js";
+import { ZkMarginError } from "../errors.js";
+import { parseRiskParams } from "../params/parse.js";
+import { parseBundle } from "../prove/verify.js";
+import { toJsonText, writeFileAtomic } from "../util/files.js";
+import { readJsonFile } from "../util/json.js";
+import { terminalProgress } from "../util/progress.js";
+
+/**
+ * `zkmargin chain ...`: the pool's contracts on an embedded in-process EVM (default; its state
+ * persists in <cache>/chain/embedded-chain.json between commands) or on any JSON-RPC node (--rpc).
+ * Roles on dev chains: account 0 deploys and owns, account 1 is the risk oracle, account 2 the
+ * trader, account 3 an attestor; --key uses a private key instead (also ZKMARGIN_PRIVATE_KEY).
+ */
+interface ChainOpts {
+  rpc?: string;
+  key?: string;
+  devAccount?: string;
+  deployment?: string;
+  json?: boolean;
+}
+
+interface Session {
+  provider: JsonRpcApiProvider;
+  chain?: EmbeddedChain;
+  chainId: number;
+  deploymentFile: string;
+  close(): Promise<void>;
+}
+
+const ROLE_INDEX = { deployer: 0, oracle: 1, trader: 2, attestor: 3 } as const;
+
+async function open(opts: ChainOpts): Promise<Session> {
+  if (opts.rpc) {
+    if (!/^https?:\/\//.test(opts.rpc)) {
+      throw new ZkMarginError("ARGUMENT", `must be an http(s) JSON-RPC URL, got ${JSON.stringify(opts.rpc)}`, { path: "--rpc", value: opts.rpc });
+    }
+    const provider = new JsonRpcProvider(opts.rpc, undefined, { staticNetwork: true, polling: false, cacheTimeout: -1 });
+    let chainId: number;
+    try {
+      chainId = Number((await provider.getNetwork()).chainId);
+    } catch (e) {
+      provider.destroy();
+      throw new ZkMarginError("ARGUMENT", `cannot reach a JSON-RPC node at ${opts.rpc}: ${(e as Error).message.split("\n")[0]}`, { path: "--rpc" });
+    }
+    const deploymentFile = opts.deployment ?? join(cacheDir(), "chain", `deployment-${chainId}.json`);
+    return { provider, chainId, deploymentFile, close: async () => provider.destroy() };
+  }
+  const chain = await createEmbeddedChain({ stateFile: join(cacheDir(), "chain", "embedded-chain.json") });
+  const provider = ethersProviderFor(chain);
+  const deploymentFile = opts.deployment ?? join(cacheDir(), "chain", "deployment-embedded.json");
+  return {
+    provider,
+    chain,
+    chainId: chain.chainId,
+    deploymentFile,
+    close: async () => {
+      provider.destroy();
+      await chain.close();
+    },
+  };
+}
+
+function signerFor(s: Session, opts: ChainOpts, role: keyof typeof ROLE_INDEX): Wallet {
+  const key = opts.key ?? process.env.ZKMARGIN_PRIVATE_KEY;
+  if (key) {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new ZkMarginError("ARGUMENT", "must be a 0x-prefixed 32-byte hex private key", { path: "--key" });
+    return new Wallet(key, s.provider);
+  }
+  const index = opts.devAccount !== undefined ? Number(opts.devAccount) : ROLE_INDEX[role];
+  if (!Number.isInteger(index) || index < 0 || index > 9) {
+    throw new ZkMarginError("ARGUMENT", "must be a dev account index from 0 to 9", { path: "--dev-account", value: opts.devAccount });
+  }
+  return devWallets(s.provider)[index]!;
+}
+
+function loadDeployment(s: Session): Deployment {
+  if (!existsSync(s.deploymentFile)) {
+    throw new ZkMarginError("FILE", `no deployment on this chain (${s.deploymentFile}); run \`zkmargin chain deploy\` first`, { path: "--deployment" });
+  }
+  const d = readJsonFile(s.deploymentFile, "deployment") as Deployment;
+  if (d.chainId !== s.chainId) {
+    throw new ZkMarginError("FILE", `deployment ${s.deploymentFile} is for chain ${d.chainId}, this chain is ${s.chainId}`, { path: "--deployment" });
+  }
+  return d;
+}
+
+async function poolArtifacts(configName: string): Promise<{ artifacts: PoolArtifacts; circuitHash: string; insecure: boolean }> {
+  const config = getConfig(configName);
+  const setup = await findSetup(config, terminalProgress());
+  if (!setup) {
+    throw new ZkMarginError("FILE", `no trusted setup for the "${config.name}" circuit; run \`zkmargin setup --config ${config.name}\` first`, { path: "--config" });
+  }
+  const compiled = await compileContracts({ extraSources: { "generated/Groth16Verifier.sol": readFileSync(setup.verifierSol, "utf8") } });
+  const pick = (n: string) => {
+    const c = compiled.contracts[n];
+    if (!c) throw new Error(`contract ${n} missing from the compilation`);
+    return { abi: c.abi as unknown[], bytecode: c.bytecode };
+  };
+  return {
+    artifacts: {
+      Groth16Verifier: pick("Groth16Verifier"),
+      RiskParamsRegistry: pick("RiskParamsRegistry"),
+      MarginAttestations: pick("MarginAttestations"),
+      ExamplePool: pick("ExamplePool"),
+    },
+    circuitHash: setup.record.circuitHash,
+    insecure: setup.record.insecure,
+  };
+}
+
+/** Run `fn` in a chain session; decode our contracts' reverts into plain one-line errors. */
+async function withChain<T>(opts: ChainOpts, configName: string | undefined, fn: (s: Session, a: PoolArtifacts) => Promise<T>): Promise<T> {
+  const s = await open(opts);
+  let abis: unknown[][] = [];
+  try {
+    const name = configName ?? (existsSync(s.deploymentFile) ? loadDeployment(s).config : "small");
+    const { artifacts } = await poolArtifacts(name);
+    abis = [artifacts.MarginAttestations.abi, artifacts.RiskParamsRegistry.abi, artifacts.ExamplePool.abi];
+    return await fn(s, artifacts);
+  } catch (e) {
+    const d = decodeContractError(e, abis);
+    if (d) throw new ZkMarginError("ARGUMENT", `transaction reverted: ${d.message}`, { value: d.name });
+    throw e;
+  } finally {
+    await s.close();
+  }
+}
+
+function parseSeconds(v: string | undefined, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (!/^[0-9]{1,12}$/.test(v)) throw new ZkMarginError("ARGUMENT", `must be a whole number of seconds, got ${JSON.stringify(v)}`, { path: flag, value: v });
+  return Number(v);
+}
+
+function parseTime(v: string, flag: string): number {
+  if (/^[0-9]{1,12}$/.test(v)) return Number(v);
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new ZkMarginError("ARGUMENT", `must be unix seconds or an ISO 8601 time, got ${JSON.stringify(v)}`, { path: flag, value: v });
+  return Math.floor(t / 1000);
+}
+
+function parseAddress(v: string, flag: string): string {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(v)) throw new ZkMarginError("ARGUMENT", `must be a 0x-prefixed 20-byte address, got ${JSON.stringify(v)}`, { path: flag, value: v });
+  return v;
+}
+
+const withCommon = (c: Command) =>
+  c
+    .option("--rpc <url>", "a JSON-RPC node instead of the embedded chain")
+    .option("--key <hex>", "private key to sign with (or ZKMARGIN_PRIVATE_KEY); default: the role's dev account")
+    .option("--dev-account <n>", "sign with dev account n (0..9) of a dev chain")
+    .option("--deployment <file>", "deployment record (default: per chain under the cache folder)")
+    .option("--json", "print JSON");
+
+export function addChainCommands(program: Command, io: { out: (s: string) => void }, setExit: (code: number) => void): void {
+  const chain = program.command("chain").description("the pool's contracts: deploy, post parameters, submit attestations, read status");
+
+  withCommon(
+    chain
+      .command("deploy")
+      .description("deploy the Groth16 verifier (from the setup), the registry, the attestation contract and the example pool")
+      .option("--config <name>", "circuit configuration whose verifier to deploy", "small")
+      .option("--oracle <address>", "risk oracle address (default: dev account 1, or the deployer with --key)")
+      .option("--min-health-bps <bps>", "minimum health an attestation must prove", "10000")
+      .option("--grace-period <s>", "seconds a superseded root stays accepted", "3600")
+      .option("--ttl <s>", "seconds an attestation lasts", "86400")
+      .option("--require-attestor", "require an approved attestor's signature over each portfolio commitment"),
+  ).action(async (opts: ChainOpts & { config: string; oracle?: string; minHealthBps: string; gracePeriod: string; ttl: string; requireAttestor?: boolean }) => {
+    const minHealthBps = parseSeconds(opts.minHealthBps, "--min-health-bps", 10000);
+    const s = await open(opts);
+    try {
+      const { artifacts, circuitHash, insecure } = await poolArtifacts(opts.config);
+      const signer = signerFor(s, opts, "deployer");
+      const oracle = opts.oracle ? parseAddress(opts.oracle, "--oracle") : opts.key || process.env.ZKMARGIN_PRIVATE_KEY ? signer.address : devWallets(s.provider)[1]!.address;
+      const d = await deployPool({
+        signer,
+        artifacts,
+        oracle,
+        config: opts.config,
+        circuitHash,
+        insecure,
+        policy: {
+          minHealthBps,
+          gracePeriod: parseSeconds(opts.gracePeriod, "--grace-period", 3600),
+          attestationTtl: parseSeconds(opts.ttl, "--ttl", 86400),
+          requireAttestor: opts.requireAttestor ?? false,
+        },
+      });
+      mkdirSync(dirname(s.deploymentFile), { recursive: true });
+      writeFileAtomic(s.deploymentFile, toJsonText(d));
+      if (opts.json) io.out(toJsonText({ ...d, deploymentFile: s.deploymentFile }));
+      else {
+        io.out(
+          [
+            `deployed on chain ${d.chainId}${s.chain ? " (embedded)" : ` (${opts.rpc})`}${insecure ? " with an INSECURE dev verifier" : ""}`,
+            `  verifier      ${d.verifier}  (${d.gas.verifier} gas)`,
+            `  registry      ${d.registry}  (${d.gas.registry} gas)`,
+            `  attestations  ${d.attestations}  (${d.gas.attestations} gas)`,
+            `  example pool  ${d.pool}  (${d.gas.pool} gas)`,
+            `  oracle        ${d.oracle}`,
+            `wrote ${s.deploymentFile}`,
+          ].join("\n"),
+        );
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
+  withCommon(
+    chain
+      .command("post-params")
+      .description("risk oracle: post a parameter file's root, epoch and validity window")
+      .argument("<params>", "risk-parameter JSON")
+      .option("--valid-until <time>", "last valid second (unix seconds or ISO 8601); default asOf + 7 days"),
+  ).action(async (file: string, opts: ChainOpts & { validUntil?: string }) => {
+    const params = parseRiskParams(readJsonFile(file, "risk parameters"));
+    const validUntil = opts.validUntil ? parseTime(opts.validUntil, "--valid-until") : undefined;
+    await withChain(opts, undefined, async (s, a) => {
+      const d = loadDeployment(s);
+      const r = await postParams(registryAt(d, a, signerFor(s, opts, "oracle")), params, { validUntil });
+      const out = { epoch: Number(r.epoch), paramsRoot: `0x${r.root.toString(16).padStart(64, "0")}`, asOf: r.asOf, validUntil: r.validUntil, gasUsed: r.gasUsed, txHash: r.txHash };
+      io.out(opts.json ? toJsonText(out) : `posted epoch ${out.epoch} root ${out.paramsRoot}, valid until ${new Date(out.validUntil * 1000).toISOString()} (${out.gasUsed} gas)`);
+    });
+  });
+
+  withCommon(
+    chain
+      .command("context")
+      .description("the --context a proof must carry to be accepted from an account (its next nonce)")
+      .argument("[account]", "account address (default: the signer, dev account 2)"),
+  ).action(async (account: string | undefined, opts: ChainOpts) => {
+    await withChain(opts, undefined, async (s, a) => {
+      const d = loadDeployment(s);
+      const who = account ? parseAddress(account, "account") : signerFor(s, opts, "trader").address;
+      const c = await contextFor(attestationsAt(d, a, s.provider), who);
+      const hex = `0x${c.context.toString(16).padStart(64, "0")}`;
+      io.out(opts.json ? toJsonText({ account: who, context: hex, nonce: Number(c.nonce), chainId: Number(c.chainId), attestations: d.attestations }) : hex);
+    });
+  });
+
+  withCommon(
+    chain
+      .command("sign-attestation")
+      .description("attestor: sign (commitment, account, asOf) with EIP-712 for the attestation contract")
+      .argument("<bundle>", "the prover's proof bundle (for its commitment)")
+      .requiredOption("--account <address>", "the account that will submit the proof")
+      .option("--as-of <time>", "as-of time of the attested holdings (default: now)")
+      .requiredOption("-o, --out <file>", "where to write the signature JSON"),
+  ).action(async (file: string, opts: ChainOpts & { account: string; asOf?: string; out: string }) => {
+    const bundle = parseBundle(readJsonFile(file, "proof bundle"));
+    const account = parseAddress(opts.account, "--account");
+    await withChain(opts, undefined, async (s) => {
+      const d = loadDeployment(s);
+      const asOf = opts.asOf ? parseTime(opts.asOf, "--as-of") : (await s.provider.getBlock("latest"))!.timestamp;
+      const sig = await signPortfolioAttestation(signerFor(s, opts, "attestor"), attestorDomain(d.chainId, d.attestations), {
+        commitment: BigInt(bundle.commitment),
+        account,
+        asOf,
+      });
+      writeFileAtomic(opts.out, toJsonText(sig));
+      io.out(opts.json ? toJsonText(sig) : `wrote ${opts.out}`);
+    });
+  });
+
+  withCommon(
+    chain
+      .command("approve-attestor")
+      .description("pool owner: approve (or --revoke) an attestor")
+      .argument("<address>", "attestor address")
+      .option("--revoke", "revoke instead of approve"),
+  ).action(async (address: string, opts: ChainOpts & { revoke?: boolean }) => {
+    const who = parseAddress(address, "address");
+    await withChain(opts, undefined, async (s, a) => {
+      const d = loadDeployment(s);
+      const c = attestationsAt(d, a, signerFor(s, opts, "deployer")) as Contract;
+      await (await c.getFunction("setAttestor")(who, !opts.revoke)).wait();
+      io.out(`${opts.revoke ? "revoked" : "approved"} attestor ${who}`);
+    });
+  });
+
+  withCommon(
+    chain
+      .command("submit")
+      .description("trader: submit a proof bundle as an attestation (the bundle's context must be `chain context` of the sender)")
+      .argument("<bundle>", "proof bundle JSON")
+      .option("--attestor-signature <file>", "an attestor's signature from `chain sign-attestation`"),
+  ).action(async (file: string, opts: ChainOpts & { attestorSignature?: string }) => {
+    const bundle = parseBundle(readJsonFile(file, "proof bundle"));
+    const sig = opts.attestorSignature ? (readJsonFile(opts.attestorSignature, "attestor signature") as AttestorSignature) : undefined;
+    await withChain(opts, undefined, async (s, a) => {
+      const d = loadDeployment(s);
+      if (bundle.config !== d.config) {
+        throw new ZkMarginError("ARGUMENT", `the bundle was made with the "${bundle.config}" circuit; this pool verifies "${d.config}" proofs`, { path: "bundle.config" });
+      }
+      const signer = signerFor(s, opts, "trader");
+      const attestations = attestationsAt(d, a, signer);
+      const expected = await contextFor(attestations, signer.address);
+      if (BigInt(bundle.context) !== expected.context) {
+        throw new ZkMarginError(
+          "ARGUMENT",
+          `the bundle's context ${bundle.context} is not this pool's context for ${signer.address} (nonce ${expected.nonce}): ` +
+            `prove with --context 0x${expected.context.toString(16).padStart(64, "0")} (\`zkmargin chain context\`)`,
+          { path: "bundle.context" },
+        );
+      }
+      const r = await submitAttestation(attestations, bundle, sig);
+      const st = await statusOf(attestations, registryAt(d, a, s.provider), signer.address, bundle.healthBps);
+      const out = { account: signer.address, gasUsed: r.gasUsed, txHash: r.txHash, healthBps: st.healthBps, epoch: st.epoch, expiresAt: st.expiresAt, healthy: st.healthy };
+      io.out(
+        opts.json
+          ? toJsonText(out)
+          : `attested ${signer.address}: health >= ${st.healthBps} bps, epoch ${st.epoch}, until ${new Date(st.expiresAt * 1000).toISOString()} (${r.gasUsed} gas)`,
+      );
+    });
+  });
+
+  withCommon(
+    chain
+      .command("status")
+      .description("an account's attestation: health, epoch, expiry, attestor, and whether it is healthy now")
+      .argument("<account>", "account address")
+      .option("--min-health-bps <bps>", "health to check isHealthy against", "10000"),
+  ).action(async (account: string, opts: ChainOpts & { minHealthBps: string }) => {
+    const who = parseAddress(account, "account");
+    const min = parseSeconds(opts.minHealthBps, "--min-health-bps", 10000);
+    await withChain(opts, undefined, async (s, a) => {
+      const d = loadDeployment(s);
+      const st = await statusOf(attestationsAt(d, a, s.provider), registryAt(d, a, s.provider), who, min);
+      const pool = new Contract(d.pool, a.ExamplePool.abi as never, s.provider);
+      const liquidatable = (await pool.getFunction("isLiquidatable")(who)) as boolean;
+      if (opts.json) io.out(toJsonText({ ...st, minHealthBps: min, liquidatable }));
+      else if (!st.attested) io.out(`${who}: no attestation`);
+      else {
+        io.out(
+          [
+            `${who}: ${st.healthy ? "HEALTHY" : "NOT HEALTHY"} at ${min} bps`,
+            `  proven health  ${st.healthBps} bps`,
+            `  epoch          ${st.epoch}${st.epochAccepted ? "" : " (retired)"}`,
+            `  expires        ${new Date(st.expiresAt * 1000).toISOString()}${st.expired ? " (expired)" : ""}`,
+            `  attestor       ${st.attestor ?? "self-declared"}`,
+            `  commitment     ...${st.commitmentTag.slice(2)} (low 72 bits)`,
+            `  nonce          ${st.nonce}`,
+            `  example pool   ${liquidatable ? "liquidatable" : "not liquidatable"}`,
+          ].join("\n"),
+        );
+      }
+      setExit(st.healthy ? 0 : 1);
+    });
+  });
+}
