@@ -245,6 +245,10 @@ describe("chain: attestations on an in-process EVM", function () {
     // and an attestation expires after its TTL
     await fx.increaseTime(86401);
     assert.equal(await pool.getFunction("isLiquidatable")(trader.address), true);
+    // a root past its validUntil (never superseded) is refused too
+    await fx.increaseTime(7 * 86400);
+    const expired = await prove({ context: (await contextFor(attestations, trader.address)).context, p: nextParams });
+    await expectRevert(submitAttestation(as(trader), expired), "MarginAttestations__RootNotAcceptable");
   });
 
   after(() => {
