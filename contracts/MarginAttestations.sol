@@ -103,7 +103,7 @@ contract MarginAttestations is IMarginAttestations {
     /// @inheritdoc IMarginAttestations
     function submit(Proof calldata proof, uint256 commitment, uint256 paramsRoot, uint32 healthBps) external {
         if (requireAttestor) revert MarginAttestations__AttestorRequired();
-        _record(proof, commitment, paramsRoot, healthBps, 0, address(0));
+        _record(proof, commitment, paramsRoot, healthBps, 0, address(0), type(uint64).max);
     }
 
     /// @inheritdoc IMarginAttestations
@@ -120,7 +120,9 @@ contract MarginAttestations is IMarginAttestations {
         if (attestation.asOf > block.timestamp || block.timestamp - attestation.asOf > maxAttestorAge) {
             revert MarginAttestations__AttestorSignatureStale(attestation.asOf, maxAttestorAge);
         }
-        _record(proof, commitment, paramsRoot, healthBps, uint16(info >> 1), signer);
+        // an attested portfolio is vouched for as of `asOf`: the attestation cannot outlive the
+        // signature's own freshness window
+        _record(proof, commitment, paramsRoot, healthBps, uint16(info >> 1), signer, attestation.asOf + maxAttestorAge);
     }
 
     function _record(
@@ -129,29 +131,35 @@ contract MarginAttestations is IMarginAttestations {
         uint256 paramsRoot,
         uint32 healthBps,
         uint16 attestorId,
-        address attestor
+        address attestor,
+        uint64 notAfter
     ) internal {
         if (commitment >= FIELD) revert MarginAttestations__SignalNotInField(0, commitment);
         if (paramsRoot >= FIELD) revert MarginAttestations__SignalNotInField(1, paramsRoot);
         if (healthBps < minHealthBps) revert MarginAttestations__HealthTooLow(healthBps, minHealthBps);
+        Attestation memory n = _accepted(paramsRoot, notAfter);
+        uint32 nonce = _attestations[msg.sender].nonce;
+        _verify(proof, [commitment, paramsRoot, uint256(healthBps), _context(msg.sender, nonce)]);
+        n.healthBps = healthBps;
+        n.nonce = nonce + 1;
+        n.attestorId = attestorId;
+        n.commitmentTag = uint72(commitment);
+        _attestations[msg.sender] = n;
+        emit AttestationRecorded(msg.sender, n.epoch, attestor, healthBps, n.expiresAt, commitment);
+    }
+
+    /// @dev The root's epoch and the new attestation's expiry: now + ttl, capped by the root's
+    /// acceptance end, `notAfter` and the uint40 field.
+    function _accepted(uint256 paramsRoot, uint64 notAfter) internal view returns (Attestation memory n) {
         (uint64 epoch, uint64 acceptedUntil, bool known) = registry.rootStatus(paramsRoot);
         if (!known) revert MarginAttestations__UnknownRoot(paramsRoot);
         if (block.timestamp > acceptedUntil) revert MarginAttestations__RootNotAcceptable(epoch);
-
-        Attestation memory a = _attestations[msg.sender];
-        _verify(proof, [commitment, paramsRoot, uint256(healthBps), _context(msg.sender, a.nonce)]);
-
         uint64 expiresAt = uint64(block.timestamp) + attestationTtl;
         if (acceptedUntil < expiresAt) expiresAt = acceptedUntil;
-        _attestations[msg.sender] = Attestation({
-            healthBps: healthBps,
-            epoch: epoch,
-            expiresAt: uint40(expiresAt),
-            nonce: a.nonce + 1,
-            attestorId: attestorId,
-            commitmentTag: uint72(commitment)
-        });
-        emit AttestationRecorded(msg.sender, epoch, attestor, healthBps, expiresAt, commitment);
+        if (notAfter < expiresAt) expiresAt = notAfter;
+        if (expiresAt > type(uint40).max) expiresAt = type(uint40).max;
+        n.epoch = epoch;
+        n.expiresAt = uint40(expiresAt);
     }
 
     /// @dev The generated verifier returns false for a bad proof (and callers must not trust a bare
@@ -192,6 +200,8 @@ contract MarginAttestations is IMarginAttestations {
     function isHealthy(address account, uint32 minHealthBps_) public view returns (bool) {
         Attestation memory a = _attestations[account];
         if (a.expiresAt == 0 || block.timestamp > a.expiresAt || a.healthBps < minHealthBps_) return false;
+        // under an attestor policy, only attestations vouched for by a still-approved attestor count
+        if (requireAttestor && (a.attestorId == 0 || !isApprovedAttestor(_attestors[a.attestorId]))) return false;
         (bool acceptable, ) = registry.isAcceptable(a.epoch);
         return acceptable;
     }

@@ -1,5 +1,7 @@
 import { capacity, layoutTag, type TreeLayout } from "../config/layout.js";
 import { poseidon, toField } from "../crypto/poseidon.js";
+import { EPOCH_LIMIT, ID_LIMIT, UNIT_VALUE_LIMIT, VALUE_LIMIT } from "../config/limits.js";
+import { ZkMarginError } from "../errors.js";
 import type { AssetParams, InstrumentParams, RiskParams } from "./types.js";
 
 /**
@@ -145,8 +147,44 @@ export function computeParamsRoot(layout: TreeLayout, epoch: bigint, assetRoot: 
   return poseidon([layoutTag(layout), epoch, assetRoot, instrumentRoot]);
 }
 
-/** Build both trees and the root the pool posts on-chain. */
+/**
+ * The tree builder's own bound check (the circuit relies on it, see docs/params-tree.md): every
+ * committed value within its documented width, tiers ordered. parseRiskParams gives the same
+ * guarantees with JSON paths; this guards parameters built in code.
+ */
+export function checkLeafBounds(params: RiskParams): void {
+  const { layout } = params;
+  const fail = (what: string, value: unknown, limit: string) => {
+    throw new ZkMarginError("BIT_BUDGET", `${what} is outside the tree's bit budget (${limit})`, { path: what, value, limit });
+  };
+  if (params.assets.length > capacity(layout.assetArities)) fail("assets", params.assets.length, `<= ${capacity(layout.assetArities)}`);
+  if (params.instruments.length > capacity(layout.instrumentArities)) fail("instruments", params.instruments.length, `<= ${capacity(layout.instrumentArities)}`);
+  if (params.epoch < 0n || params.epoch >= EPOCH_LIMIT) fail("epoch", params.epoch, "< 2^64");
+  for (const a of params.assets) {
+    const at = `asset ${a.symbol}`;
+    if (a.id < 0 || BigInt(a.id) >= ID_LIMIT) fail(`${at} id`, a.id, "< 2^32");
+    if (a.unitValueE26 <= 0n || a.unitValueE26 >= UNIT_VALUE_LIMIT) fail(`${at} unit value`, a.unitValueE26, "0 < v < 2^112");
+    const { thresholdsE26, bps } = paddedTiers(a, layout.tiers);
+    thresholdsE26.forEach((u, t) => {
+      if (u < 0n || u >= VALUE_LIMIT || (t > 0 && u < thresholdsE26[t - 1]!)) fail(`${at} threshold ${t}`, u, "non-decreasing, < 2^208");
+    });
+    bps.forEach((h, t) => {
+      if (h < 0n || h > 10000n || (t > 0 && h < bps[t - 1]!)) fail(`${at} bps ${t}`, h, "non-decreasing, 0..10000");
+    });
+  }
+  for (const i of params.instruments) {
+    const at = `instrument ${i.symbol}`;
+    if (i.id < 0 || BigInt(i.id) >= ID_LIMIT) fail(`${at} id`, i.id, "< 2^32");
+    if (i.riskUnitE26.length !== layout.scenarios) fail(`${at} risk array`, i.riskUnitE26.length, `${layout.scenarios} values`);
+    for (const r of i.riskUnitE26) if (r <= -UNIT_VALUE_LIMIT || r >= UNIT_VALUE_LIMIT) fail(`${at} risk value`, r, "|r| < 2^112");
+    const m = i.shortOptionMinimumUnitE26;
+    if (m < 0n || m >= UNIT_VALUE_LIMIT) fail(`${at} short-option minimum`, m, "0 <= m < 2^112");
+  }
+}
+
+/** Build both trees and the root the pool posts on-chain (after checkLeafBounds). */
 export function buildParamsTree(params: RiskParams): ParamsTree {
+  checkLeafBounds(params);
   const { layout } = params;
   const assetTree = new MixedArityTree(layout.assetArities, params.assets.map((a) => assetLeaf(a, layout)));
   const instrumentTree = new MixedArityTree(layout.instrumentArities, params.instruments.map(instrumentLeaf));

@@ -58,12 +58,16 @@ export async function verifyMargin(
   if (opts.params) {
     const root = buildParamsTree(opts.params).paramsRoot;
     add("paramsRoot", hex32Of(root) === bundle.paramsRoot, `the bundle's paramsRoot ${bundle.paramsRoot} is the root of the given parameters (${hex32Of(root)})`);
+  } else {
+    add("paramsRoot", true, "warning: NOT checked against published parameters (a prover can make its own); pass them to check");
   }
   if (opts.minHealthBps !== undefined) {
     add("health", bundle.healthBps >= opts.minHealthBps, `healthBps ${bundle.healthBps} >= required ${opts.minHealthBps}`);
   }
   if (opts.context !== undefined) {
     add("context", BigInt(bundle.context) === opts.context, `context is the verifier's challenge ${hex32Of(opts.context)}`);
+  } else {
+    add("context", true, "warning: NOT checked against your challenge (a replayed bundle would pass); pass it to check");
   }
   if (bundle.setup.insecure) add("setup", true, "warning: made with an INSECURE dev setup; worthless outside development");
   return { valid: checks.every((c) => c.ok), checks };

@@ -211,18 +211,23 @@ describe("chain: attestations on an in-process EVM", function () {
     await expectRevert(submitAttestation(as(trader), b, otherCommitment), "MarginAttestations__AttestorNotApproved");
     const stale = await signPortfolioAttestation(attestor, domain, { commitment: BigInt(b.commitment), account: trader.address, asOf: asOf - 90000 });
     await expectRevert(submitAttestation(as(trader), b, stale), "MarginAttestations__AttestorSignatureStale");
-    const r = await submitAttestation(as(trader), b, sig);
+    // a signature from 80,000 s ago is still fresh, but the attestation cannot outlive it
+    const older = await signPortfolioAttestation(attestor, domain, { commitment: BigInt(b.commitment), account: trader.address, asOf: asOf - 80000 });
+    const r = await submitAttestation(as(trader), b, older);
+    assert.equal((await statusOf(attestations, registry, trader.address)).expiresAt, asOf - 80000 + 86400);
     gas["submit, refresh (with attestor)"] = r.gasUsed;
     assert.ok(r.gasUsed <= 275_000, `attested refresh used ${r.gasUsed}`);
     assert.equal((await statusOf(attestations, registry, trader.address)).attestor, attestor.address);
-    // revoked: the next proof with a fresh signature is refused
+    // revoked: the existing attestation no longer counts, and the next proof is refused
     await (await (attestations.connect(owner) as Contract).getFunction("setAttestor")(attestor.address, false)).wait();
+    assert.equal(await attestations.getFunction("isHealthy")(trader.address, 10000), false);
     const b2 = await prove({ context: (await contextFor(attestations, trader.address)).context });
     const sig2 = await signPortfolioAttestation(attestor, domain, { commitment: BigInt(b2.commitment), account: trader.address, asOf: await now() });
     await expectRevert(submitAttestation(as(trader), b2, sig2), "MarginAttestations__AttestorNotApproved");
   }
 
   it("superseded roots stay accepted for the grace period, then the account is liquidatable", async () => {
+    await submitAttestation(as(trader), await prove({ context: (await contextFor(attestations, trader.address)).context }));
     assert.equal(await attestations.getFunction("isHealthy")(trader.address, 10000), true);
     const next = fixtureJson("params-small.json");
     next.epoch = Number(params.epoch) + 1;

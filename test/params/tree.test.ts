@@ -149,3 +149,19 @@ describe("params: Poseidon tree", function () {
     assert.equal(root(j), r0);
   });
 });
+
+describe("params: the tree builder re-checks its bit budget", () => {
+  it("refuses parameters built in code with out-of-width leaf values", () => {
+    const p = parseRiskParams(fixtureJson("params-small.json"));
+    const bad = structuredClone(p);
+    bad.instruments[0]!.riskUnitE26[3] = 1n << 112n;
+    assert.throws(() => buildParamsTree(bad), (e: any) => e.code === "BIT_BUDGET" && /risk value/.test(e.message));
+    const bad2 = structuredClone(p);
+    bad2.assets[0]!.unitValueE26 = 0n;
+    assert.throws(() => buildParamsTree(bad2), (e: any) => e.code === "BIT_BUDGET");
+    const bad3 = structuredClone(p);
+    bad3.assets[1]!.haircuts[1]!.bps = 500; // decreasing after 1000
+    assert.throws(() => buildParamsTree(bad3), (e: any) => e.code === "BIT_BUDGET" && /bps/.test(e.message));
+    buildParamsTree(p);
+  });
+});
