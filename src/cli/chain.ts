@@ -21,6 +21,7 @@ import {
   type PoolArtifacts,
 } from "../chain/pool.js";
 import { compileContracts } from "../chain/solc.js";
+import { startRpcServer } from "../chain/node.js";
 import { getConfig } from "../config/circuits.js";
 import { ZkMarginError } from "../errors.js";
 import { parseRiskParams } from "../params/parse.js";
@@ -178,6 +179,26 @@ const withCommon = (c: Command) =>
 
 export function addChainCommands(program: Command, io: { out: (s: string) => void }, setExit: (code: number) => void): void {
   const chain = program.command("chain").description("the pool's contracts: deploy, post parameters, submit attestations, read status");
+
+  chain
+    .command("node")
+    .description("run a local JSON-RPC dev node (the embedded EVM over HTTP) until interrupted")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <n>", "port (0 picks a free one)", "8545")
+    .option("--chain-id <n>", "chain id", "31337")
+    .option("--state-file <file>", "persist the chain's state in this journal file")
+    .action(async (opts: { host: string; port: string; chainId: string; stateFile?: string }) => {
+      const port = parseSeconds(opts.port, "--port", 8545);
+      const chainId = parseSeconds(opts.chainId, "--chain-id", 31337);
+      if (port > 65535) throw new ZkMarginError("ARGUMENT", "must be a port from 0 to 65535", { path: "--port", value: opts.port });
+      const node = await startRpcServer({ host: opts.host, port, chainId, ...(opts.stateFile ? { stateFile: opts.stateFile } : {}) });
+      io.out(`listening ${node.url} (chain ${chainId}; dev accounts funded; Ctrl-C to stop)`);
+      await new Promise<void>((resolve) => {
+        const stop = () => void node.close().then(resolve, resolve);
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+    });
 
   withCommon(
     chain

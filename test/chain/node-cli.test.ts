@@ -21,7 +21,8 @@ describe("chain: the CLI against a local JSON-RPC node (separate process)", func
   const onNode = (cmd: string, ...args: string[]) => zk("chain", cmd, ...args, "--rpc", url, "--deployment", deployment);
 
   before(async () => {
-    node = spawn(process.execPath, [repoFile("dist/src/chain/node-main.js"), "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    // `zkmargin chain node` is the user-facing way to run the node
+    node = spawn(process.execPath, [repoFile("bin/zkmargin.js"), "chain", "node", "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
     url = await new Promise<string>((resolve, reject) => {
       let buf = "";
       node.stdout!.on("data", (d) => {
