@@ -36,8 +36,7 @@ include "./position.circom";
 // A negative difference -x has field value p - x > 2^253 - 2^(DIFF_BITS - 1) > 2^DIFF_BITS, so
 // RangeCheck(DIFF_BITS) rejects it; DIFF_BITS <= 252 keeps that argument valid.
 template ZkMargin(C, P, K, T, aLevels, aNbs, iLevels, iNbs, layoutTag) {
-    var AMOUNT_BITS = 96;
-    var VALUE_BITS = 208;
+    var VALUE_BITS = 208; // AMOUNT_BITS (96) + UNIT_VALUE_BITS (112)
     var BPS_BITS = 14;
     var HEALTH_BITS = 21;
     var ADJ_BITS = VALUE_BITS + BPS_BITS + log2ceil(C);

@@ -18,12 +18,12 @@ include "../lib/merkle.circom";
 //   magnitude 96 bits and index sum(nbs) bits: range-checked here; sign: boolean here.
 //   id, shortMin, risk[k]: leaf values. NOTE: not range-checked here: when used = 1 the caller checks
 //   `root` against the committed instrument root and the tree builder refuses |risk|, shortMin >= 2^112
-//   and id >= 2^32 (docs/params-tree.md). When used = 0, q = 0 and sign = 0, so pnl, shortMinimum and
-//   packed are 0 whatever the leaf values are.
+//   and id >= 2^32 (docs/params-tree.md). When used = 0 they (and the siblings) must be 0, and q = 0,
+//   sign = 0, so pnl, shortMinimum and packed are 0.
 // Outputs: root, used (magnitude != 0), packed = used*id * 2^97 + sign * 2^96 + magnitude, pnl[K],
 // shortMinimum.
 // Cost (--O2, K = 16, nbs = [2, 3, 3, 3, 3]): leaf 609 + 297, path ~1,966, magnitude 96, index 14,
-// IsZero 2, sign 2, products K + 2, packing 1 = ~3,010.
+// IsZero 2, sign 2, products K + 2, packing 1, empty-slot zeros 54 = ~3,130.
 template PositionSlot(K, levels, nbs) {
     var AMOUNT_BITS = 96;
     var indexBits = sumArray(levels, nbs);
@@ -55,6 +55,16 @@ template PositionSlot(K, levels, nbs) {
     used <== 1 - isEmpty.out;
     // no negative zero
     sign * isEmpty.out === 0;
+    // an empty slot is all-zero, its (unchecked) leaf data and path included: one witness per
+    // portfolio. Cost: K + 2 + siblingCount (54 for K = 16 and nbs = [2, 3, 3, 3, 3]).
+    isEmpty.out * id === 0;
+    isEmpty.out * shortMin === 0;
+    for (var k = 0; k < K; k++) {
+        isEmpty.out * risk[k] === 0;
+    }
+    for (var s = 0; s < siblingCount; s++) {
+        isEmpty.out * siblings[s] === 0;
+    }
 
     component riskHash = Poseidon(K);
     riskHash.inputs <== risk;

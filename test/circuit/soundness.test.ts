@@ -63,6 +63,8 @@ describe("circuit (small): forged witnesses fail the constraint check", function
       for (const k of ["pIndex", "pSign", "pMagnitude", "pId", "pShortMin", "pRisk", "pSiblings"]) [i[k][1], i[k][2]] = [i[k][2], i[k][1]];
     }],
     ["an empty slot with a non-zero index", (i) => (i.pIndex[3] = "2")],
+    ["an empty slot with leaf data (a risk value)", (i) => (i.pRisk[3][5] = "7")],
+    ["an empty slot with a sibling", (i) => (i.pSiblings[3][9] = "12345")],
     ["an empty collateral slot with a non-zero index", (i) => {
       i.cIndex[1] = i.cIndex[0];
       i.cBalance[1] = "0";
