@@ -10,7 +10,8 @@
  *   16-ary, 3.5 levels:  3 * (609 + 31) + 304   = 2,224
  *   [4,8,8,8,8]:         304 + 4 * (402 + 15)   = 1,972   <- chosen
  * An instrument leaf is Poseidon(4)(tag, id, shortOptionMinimum, Poseidon(16)(riskArray)) = 906,
- * so one position-slot opening is ~2,880 constraints (docs/params-tree.md has the derivation).
+ * so one position-slot opening is ~2,880 constraints; a whole position slot measures 3,129
+ * (docs/params-tree.md has the derivation).
  */
 export interface TreeLayout {
   /** Name hashed into paramsRoot (at most 31 ASCII bytes). */
