@@ -55,6 +55,13 @@ contract MarginAttestations is IMarginAttestations {
 
     // ---------------------------------------------------------------- admin
 
+    function transferOwnership(address newOwner) external {
+        if (msg.sender != owner) revert MarginAttestations__NotOwner();
+        if (newOwner == address(0)) revert MarginAttestations__ZeroAddress();
+        emit OwnershipTransferred(owner, newOwner);
+        owner = newOwner;
+    }
+
     function setPolicy(bool requireAttestor_, uint32 minHealthBps_, uint64 attestationTtl_, uint64 maxAttestorAge_) external {
         if (msg.sender != owner) revert MarginAttestations__NotOwner();
         _setPolicy(requireAttestor_, minHealthBps_, attestationTtl_, maxAttestorAge_);

@@ -37,6 +37,13 @@ contract RiskParamsRegistry is IRiskParamsRegistry {
         emit GracePeriodChanged(gracePeriod_);
     }
 
+    function transferOwnership(address newOwner) external {
+        if (msg.sender != owner) revert RiskParamsRegistry__NotOwner();
+        if (newOwner == address(0)) revert RiskParamsRegistry__ZeroAddress();
+        emit OwnershipTransferred(owner, newOwner);
+        owner = newOwner;
+    }
+
     function setOracle(address newOracle) external {
         if (msg.sender != owner) revert RiskParamsRegistry__NotOwner();
         if (newOracle == address(0)) revert RiskParamsRegistry__ZeroAddress();

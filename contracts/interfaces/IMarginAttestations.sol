@@ -38,6 +38,7 @@ interface IMarginAttestations {
         uint256 commitment
     );
     event AttestorSet(address indexed attestor, bool approved);
+    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
     event PolicyChanged(bool requireAttestor, uint32 minHealthBps, uint64 attestationTtl, uint64 maxAttestorAge);
 
     error MarginAttestations__NotOwner();

@@ -10,6 +10,7 @@ interface IRiskParamsRegistry {
         uint64 supersededAt; // when a later epoch was posted (0 while current)
     }
 
+    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
     event OracleChanged(address indexed previousOracle, address indexed newOracle);
     event GracePeriodChanged(uint64 gracePeriod);
     event ParamsPosted(uint64 indexed epoch, uint256 indexed root, uint64 asOf, uint64 validUntil);

@@ -177,6 +177,18 @@ describe("chain: attestations on an in-process EVM", function () {
     await (await (attestations.connect(owner) as Contract).getFunction("setPolicy")(false, 10000, 86400, 86400)).wait();
   });
 
+  it("ownership: only the owner changes policy, and can hand it over", async () => {
+    const asOther = attestations.connect(other) as Contract;
+    await expectRevert(asOther.getFunction("setPolicy")(false, 10000, 86400, 86400), "MarginAttestations__NotOwner");
+    await expectRevert(asOther.getFunction("transferOwnership")(other.address), "MarginAttestations__NotOwner");
+    await (await (attestations.connect(owner) as Contract).getFunction("transferOwnership")(other.address)).wait();
+    await (await asOther.getFunction("setPolicy")(false, 10000, 86400, 86400)).wait();
+    await (await asOther.getFunction("transferOwnership")(owner.address)).wait();
+    const reg = registry.connect(other) as Contract;
+    await expectRevert(reg.getFunction("setOracle")(other.address), "RiskParamsRegistry__NotOwner");
+    await expectRevert(reg.getFunction("transferOwnership")(other.address), "RiskParamsRegistry__NotOwner");
+  });
+
   it("the registry: only the oracle posts, epochs only increase", async () => {
     const next = fixtureJson("params-small.json");
     next.epoch = Number(params.epoch) + 1;
