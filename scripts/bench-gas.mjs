@@ -9,8 +9,7 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const d = (p) => import(join(root, "dist", p));
 const { getConfig } = await d("src/config/circuits.js");
-const { setupCircuit, releaseCurve } = await d("setup/groth16.js");
-const { compileContracts } = await d("src/chain/solc.js");
+const { setupCircuit, releaseCurve, provingArtifacts } = await d("setup/groth16.js");
 const { createEmbeddedChain, ethersProviderFor, devWallets } = await d("src/chain/edr.js");
 const pool = await d("src/chain/pool.js");
 const { parseRiskParams } = await d("src/params/parse.js");
@@ -20,9 +19,7 @@ const { proveMargin } = await d("src/prove/prove.js");
 export async function measureGas() {
   const config = getConfig("small");
   const setup = await setupCircuit(config);
-  const compiled = await compileContracts({ extraSources: { "generated/Groth16Verifier.sol": readFileSync(setup.verifierSol, "utf8") } });
-  const pick = (n) => ({ abi: compiled.contracts[n].abi, bytecode: compiled.contracts[n].bytecode });
-  const artifacts = { Groth16Verifier: pick("Groth16Verifier"), RiskParamsRegistry: pick("RiskParamsRegistry"), MarginAttestations: pick("MarginAttestations"), ExamplePool: pick("ExamplePool") };
+  const artifacts = await pool.compilePoolContracts(readFileSync(setup.verifierSol, "utf8"));
   const chain = await createEmbeddedChain({});
   const provider = ethersProviderFor(chain);
   const [owner, oracle, trader, , attestor] = devWallets(provider);
@@ -41,7 +38,7 @@ export async function measureGas() {
         healthBps: 12500,
         context: (await pool.contextFor(attestations, trader.address)).context,
         config,
-        artifacts: { circuitHash: setup.record.circuitHash, wasm: setup.circuit.wasm, zkey: setup.zkey, vkey: setup.vkey, insecure: true, label: "" },
+        artifacts: provingArtifacts(setup),
       })
     ).bundle;
   const first = await pool.submitAttestation(attestations, await prove());

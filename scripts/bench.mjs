@@ -18,7 +18,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = (p) => import(join(root, "dist", p));
 const { CONFIGS, getConfig } = await dist("src/config/circuits.js");
 const { compileCircuit } = await dist("src/circuit/compile.js");
-const { setupCircuit, releaseCurve } = await dist("setup/groth16.js");
+const { setupCircuit, releaseCurve, provingArtifacts } = await dist("setup/groth16.js");
 const { parseRiskParams } = await dist("src/params/parse.js");
 const { buildParamsTree } = await dist("src/params/tree.js");
 const { parsePortfolio } = await dist("src/portfolio/parse.js");
@@ -148,14 +148,7 @@ async function benchConfig(name, opts, machine) {
   const setupStart = Date.now();
   const setup = await setupCircuit(config, { progress });
   const setupWasCached = Date.parse(setup.record.createdAt) < setupStart;
-  const artifacts = {
-    circuitHash: setup.circuit.circuitHash,
-    wasm: setup.circuit.wasm,
-    zkey: setup.zkey,
-    vkey: setup.vkey,
-    insecure: setup.record.insecure,
-    label: setup.record.ptau.label,
-  };
+  const artifacts = provingArtifacts(setup);
   const vkey = JSON.parse(readFileSync(setup.vkey, "utf8"));
 
   const params = loadParams();

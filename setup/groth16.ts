@@ -24,6 +24,7 @@ import type { CircuitConfig } from "../src/config/circuits.js";
 import { ZkMarginError } from "../src/errors.js";
 import { type ProgressFn, silent, timed } from "../src/util/progress.js";
 import { generateDevPtau } from "./devPtau.js";
+import type { ProvingArtifacts } from "../src/prove/prove.js";
 
 const require = createRequire(import.meta.url);
 
@@ -290,6 +291,18 @@ export async function setupCircuit(config: CircuitConfig, opts: SetupOptions = {
   }
   if (!production) progress(`INSECURE dev setup written to ${dir}: for development only`);
   return artifactsAt(dir, circuit)!;
+}
+
+/** What proveMargin needs from a setup. */
+export function provingArtifacts(setup: SetupArtifacts): ProvingArtifacts {
+  return {
+    circuitHash: setup.record.circuitHash,
+    wasm: setup.circuit.wasm,
+    zkey: setup.zkey,
+    vkey: setup.vkey,
+    insecure: setup.record.insecure,
+    label: setup.record.ptau.label,
+  };
 }
 
 /** End snarkjs's worker threads so a script can exit. */

@@ -1,6 +1,6 @@
 import { AbiCoder, Contract, ContractFactory, Interface, Signature, keccak256, type ContractRunner, type Signer, type TypedDataDomain } from "ethers";
 import { FIELD_MODULUS } from "../config/limits.js";
-import { ZkMarginError } from "../errors.js";
+import { compileContracts } from "./solc.js";
 import type { ProofBundle } from "../prove/bundle.js";
 import type { RiskParams } from "../params/types.js";
 import { buildParamsTree } from "../params/tree.js";
@@ -63,6 +63,22 @@ export interface Deployment {
   policy: PoolPolicy;
   gas: Record<string, number>;
   deployedAt: string;
+}
+
+/** Compile the pool's contracts together with a setup's generated Groth16 verifier. */
+export async function compilePoolContracts(verifierSource: string): Promise<PoolArtifacts> {
+  const compiled = await compileContracts({ extraSources: { "generated/Groth16Verifier.sol": verifierSource } });
+  const pick = (name: string): CompiledContract => {
+    const c = compiled.contracts[name];
+    if (!c) throw new Error(`contract ${name} missing from the compilation`);
+    return { abi: c.abi as unknown[], bytecode: c.bytecode };
+  };
+  return {
+    Groth16Verifier: pick("Groth16Verifier"),
+    RiskParamsRegistry: pick("RiskParamsRegistry"),
+    MarginAttestations: pick("MarginAttestations"),
+    ExamplePool: pick("ExamplePool"),
+  };
 }
 
 async function deployOne(signer: Signer, c: CompiledContract, args: unknown[]): Promise<{ address: string; gas: number }> {
@@ -297,11 +313,4 @@ function findRevertData(e: unknown, depth = 0): string | undefined {
     if (d) return d;
   }
   return undefined;
-}
-
-/** Rethrow a chain error as a ZkMarginError with a plain message when it is one of our reverts. */
-export function chainError(e: unknown, abis: unknown[][]): never {
-  const d = decodeContractError(e, abis);
-  if (d) throw new ZkMarginError("ARGUMENT", d.message, { value: d.name });
-  throw e;
 }

@@ -8,6 +8,7 @@ import { createEmbeddedChain, devWallets, ethersProviderFor, type EmbeddedChain 
 import {
   attestationsAt,
   attestorDomain,
+  compilePoolContracts,
   contextFor,
   decodeContractError,
   deployPool,
@@ -20,9 +21,9 @@ import {
   type Deployment,
   type PoolArtifacts,
 } from "../chain/pool.js";
-import { compileContracts } from "../chain/solc.js";
 import { startRpcServer } from "../chain/node.js";
 import { getConfig } from "../config/circuits.js";
+import { toHex32 } from "../crypto/poseidon.js";
 import { ZkMarginError } from "../errors.js";
 import { parseRiskParams } from "../params/parse.js";
 import { parseBundle } from "../prove/verify.js";
@@ -115,19 +116,8 @@ async function poolArtifacts(configName: string): Promise<{ artifacts: PoolArtif
   if (!setup) {
     throw new ZkMarginError("FILE", `no trusted setup for the "${config.name}" circuit; run \`zkmargin setup --config ${config.name}\` first`, { path: "--config" });
   }
-  const compiled = await compileContracts({ extraSources: { "generated/Groth16Verifier.sol": readFileSync(setup.verifierSol, "utf8") } });
-  const pick = (n: string) => {
-    const c = compiled.contracts[n];
-    if (!c) throw new Error(`contract ${n} missing from the compilation`);
-    return { abi: c.abi as unknown[], bytecode: c.bytecode };
-  };
   return {
-    artifacts: {
-      Groth16Verifier: pick("Groth16Verifier"),
-      RiskParamsRegistry: pick("RiskParamsRegistry"),
-      MarginAttestations: pick("MarginAttestations"),
-      ExamplePool: pick("ExamplePool"),
-    },
+    artifacts: await compilePoolContracts(readFileSync(setup.verifierSol, "utf8")),
     circuitHash: setup.record.circuitHash,
     insecure: setup.record.insecure,
   };
@@ -264,7 +254,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
     await withChain(opts, undefined, async (s, a) => {
       const d = loadDeployment(s);
       const r = await postParams(registryAt(d, a, signerFor(s, opts, "oracle")), params, { validUntil });
-      const out = { epoch: Number(r.epoch), paramsRoot: `0x${r.root.toString(16).padStart(64, "0")}`, asOf: r.asOf, validUntil: r.validUntil, gasUsed: r.gasUsed, txHash: r.txHash };
+      const out = { epoch: Number(r.epoch), paramsRoot: toHex32(r.root), asOf: r.asOf, validUntil: r.validUntil, gasUsed: r.gasUsed, txHash: r.txHash };
       io.out(opts.json ? toJsonText(out) : `posted epoch ${out.epoch} root ${out.paramsRoot}, valid until ${new Date(out.validUntil * 1000).toISOString()} (${out.gasUsed} gas)`);
     });
   });
@@ -279,7 +269,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       const d = loadDeployment(s);
       const who = account ? parseAddress(account, "account") : signerFor(s, opts, "trader").address;
       const c = await contextFor(attestationsAt(d, a, s.provider), who);
-      const hex = `0x${c.context.toString(16).padStart(64, "0")}`;
+      const hex = toHex32(c.context);
       io.out(opts.json ? toJsonText({ account: who, context: hex, nonce: Number(c.nonce), chainId: Number(c.chainId), attestations: d.attestations }) : hex);
     });
   });
@@ -345,7 +335,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
         throw new ZkMarginError(
           "ARGUMENT",
           `the bundle's context ${bundle.context} is not this pool's context for ${signer.address} (nonce ${expected.nonce}): ` +
-            `prove with --context 0x${expected.context.toString(16).padStart(64, "0")} (\`zkmargin chain context\`)`,
+            `prove with --context ${toHex32(expected.context)} (\`zkmargin chain context\`)`,
           { path: "bundle.context" },
         );
       }

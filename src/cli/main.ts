@@ -11,7 +11,7 @@ import { toJsonText, writeFileAtomic } from "../util/files.js";
 import { buildRiskParams, formatGreeksReport } from "../market/build.js";
 import { CONFIGS, getConfig, type CircuitConfig } from "../config/circuits.js";
 import { FIELD_MODULUS } from "../config/limits.js";
-import { findSetup, releaseCurve, setupCircuit } from "../../setup/groth16.js";
+import { findSetup, provingArtifacts, releaseCurve, setupCircuit } from "../../setup/groth16.js";
 import { proveMargin, ShortfallError } from "../prove/prove.js";
 import { parseBundle, verifyMargin } from "../prove/verify.js";
 import { terminalProgress } from "../util/progress.js";
@@ -258,14 +258,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           context,
           config,
           progress,
-          artifacts: {
-            circuitHash: setup.record.circuitHash,
-            wasm: setup.circuit.wasm,
-            zkey: setup.zkey,
-            vkey: setup.vkey,
-            insecure: setup.record.insecure,
-            label: setup.record.ptau.label,
-          },
+          artifacts: provingArtifacts(setup),
         });
         if (opts.opening) writeFileAtomic(opts.opening, toJsonText(r.opening));
         if (opts.out) {

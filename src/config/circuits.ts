@@ -76,6 +76,3 @@ export function mainCircomSource(config: CircuitConfig): string {
     "",
   ].join("\n");
 }
-
-/** Public signals in snarkjs order: outputs first, then public inputs. */
-export const PUBLIC_SIGNALS = ["commitment", "paramsRoot", "healthBps", "context"] as const;

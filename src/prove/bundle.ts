@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { FIELD_MODULUS } from "../config/limits.js";
 import { compileValidator } from "../util/schema.js";
 
 /**
@@ -88,12 +87,6 @@ export const bundleSchema = {
 
 export const validateBundleShape = compileValidator(bundleSchema, "proof bundle");
 
-export const hex32Of = (x: bigint): string => `0x${x.toString(16).padStart(64, "0")}`;
-
 export function vkeySha256(vkey: unknown): string {
   return createHash("sha256").update(JSON.stringify(vkey)).digest("hex");
-}
-
-export function isFieldElement(s: string): boolean {
-  return BigInt(s) < FIELD_MODULUS;
 }

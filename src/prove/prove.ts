@@ -8,7 +8,8 @@ import { buildParamsTree, type ParamsTree } from "../params/tree.js";
 import type { RiskParams } from "../params/types.js";
 import { type Portfolio, portfolioToJson } from "../portfolio/parse.js";
 import { type ProgressFn, silent, timed } from "../util/progress.js";
-import { type CommitmentOpening, type Groth16Proof, type ProofBundle, hex32Of, vkeySha256 } from "./bundle.js";
+import { toHex32 } from "../crypto/poseidon.js";
+import { type CommitmentOpening, type Groth16Proof, type ProofBundle, vkeySha256 } from "./bundle.js";
 import { randomSalt } from "./commitment.js";
 import { buildWitnessInput } from "./witness.js";
 
@@ -89,11 +90,11 @@ export async function proveMargin(args: {
     curve: "bn128",
     config: args.config.name,
     circuitHash: args.artifacts.circuitHash,
-    paramsRoot: hex32Of(tree.paramsRoot),
+    paramsRoot: toHex32(tree.paramsRoot),
     epoch: Number(args.params.epoch),
     healthBps: args.healthBps,
-    context: hex32Of(args.context),
-    commitment: hex32Of(w.commitment),
+    context: toHex32(args.context),
+    commitment: toHex32(w.commitment),
     publicSignals,
     proof: { pi_a: proof.pi_a, pi_b: proof.pi_b, pi_c: proof.pi_c, protocol: "groth16", curve: "bn128" },
     setup: { insecure: args.artifacts.insecure, label: args.artifacts.label, vkeySha256: vkeySha256(vkey) },
@@ -103,7 +104,7 @@ export async function proveMargin(args: {
     zkmarginOpening: 1,
     config: args.config.name,
     commitment: bundle.commitment,
-    salt: hex32Of(salt),
+    salt: toHex32(salt),
     portfolio: portfolioToJson(args.portfolio),
   };
   return { bundle, opening, margin, seconds: { witnessInput: (t1 - t0) / 1000, prove: (t2 - t1) / 1000, total: (t2 - t0) / 1000 } };

@@ -3,7 +3,8 @@ import { FIELD_MODULUS } from "../config/limits.js";
 import { ZkMarginError } from "../errors.js";
 import { buildParamsTree } from "../params/tree.js";
 import type { RiskParams } from "../params/types.js";
-import { type ProofBundle, hex32Of, validateBundleShape, vkeySha256 } from "./bundle.js";
+import { toHex32 } from "../crypto/poseidon.js";
+import { type ProofBundle, validateBundleShape, vkeySha256 } from "./bundle.js";
 
 export interface VerifyCheck {
   name: string;
@@ -57,7 +58,7 @@ export async function verifyMargin(
   }
   if (opts.params) {
     const root = buildParamsTree(opts.params).paramsRoot;
-    add("paramsRoot", hex32Of(root) === bundle.paramsRoot, `the bundle's paramsRoot ${bundle.paramsRoot} is the root of the given parameters (${hex32Of(root)})`);
+    add("paramsRoot", toHex32(root) === bundle.paramsRoot, `the bundle's paramsRoot ${bundle.paramsRoot} is the root of the given parameters (${toHex32(root)})`);
   } else {
     add("paramsRoot", true, "warning: NOT checked against published parameters (a prover can make its own); pass them to check");
   }
@@ -65,7 +66,7 @@ export async function verifyMargin(
     add("health", bundle.healthBps >= opts.minHealthBps, `healthBps ${bundle.healthBps} >= required ${opts.minHealthBps}`);
   }
   if (opts.context !== undefined) {
-    add("context", BigInt(bundle.context) === opts.context, `context is the verifier's challenge ${hex32Of(opts.context)}`);
+    add("context", BigInt(bundle.context) === opts.context, `context is the verifier's challenge ${toHex32(opts.context)}`);
   } else {
     add("context", true, "warning: NOT checked against your challenge (a replayed bundle would pass); pass it to check");
   }

@@ -26,7 +26,7 @@ import {
   type Deployment,
   type PoolArtifacts,
 } from "../../src/chain/pool.js";
-import { releaseCurve, setupCircuit, type SetupArtifacts } from "../../setup/groth16.js";
+import { provingArtifacts, releaseCurve, setupCircuit, type SetupArtifacts } from "../../setup/groth16.js";
 import { fixtureJson } from "../helpers.js";
 import { type ChainFixture, chainFixture } from "./fixture.js";
 
@@ -63,14 +63,7 @@ describe("chain: attestations on an in-process EVM", function () {
       healthBps: opts.healthBps ?? 12500,
       context: opts.context,
       config,
-      artifacts: {
-        circuitHash: setup.record.circuitHash,
-        wasm: setup.circuit.wasm,
-        zkey: setup.zkey,
-        vkey: setup.vkey,
-        insecure: true,
-        label: setup.record.ptau.label,
-      },
+      artifacts: provingArtifacts(setup),
     });
     return r.bundle;
   }

@@ -10,7 +10,7 @@ import { parsePortfolio } from "../../src/portfolio/parse.js";
 import { commitPortfolio } from "../../src/prove/commitment.js";
 import { proveMargin, ShortfallError, type ProveResult } from "../../src/prove/prove.js";
 import { parseBundle, verifyMargin } from "../../src/prove/verify.js";
-import { releaseCurve, setupCircuit, snarkjsDir, type SetupArtifacts } from "../../setup/groth16.js";
+import { provingArtifacts, releaseCurve, setupCircuit, snarkjsDir, type SetupArtifacts } from "../../setup/groth16.js";
 import { repoFile, smallParams, throwsZk } from "../helpers.js";
 import type { ProofBundle } from "../../src/prove/bundle.js";
 
@@ -24,14 +24,7 @@ describe("prove and verify (small, INSECURE dev setup)", function () {
   let setup: SetupArtifacts;
   let proved: ProveResult;
   let vkey: unknown;
-  const artifacts = () => ({
-    circuitHash: setup.record.circuitHash,
-    wasm: setup.circuit.wasm,
-    zkey: setup.zkey,
-    vkey: setup.vkey,
-    insecure: setup.record.insecure,
-    label: setup.record.ptau.label,
-  });
+  const artifacts = () => provingArtifacts(setup);
 
   before(async () => {
     setup = await setupCircuit(config);

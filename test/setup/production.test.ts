@@ -8,7 +8,7 @@ import { getConfig } from "../../src/config/circuits.js";
 import { parsePortfolio } from "../../src/portfolio/parse.js";
 import { proveMargin } from "../../src/prove/prove.js";
 import { verifyMargin } from "../../src/prove/verify.js";
-import { ptauInfo, releaseCurve, setupCircuit } from "../../setup/groth16.js";
+import { provingArtifacts, ptauInfo, releaseCurve, setupCircuit } from "../../setup/groth16.js";
 import { generateDevPtau } from "../../setup/devPtau.js";
 import { smallParams } from "../helpers.js";
 
@@ -59,7 +59,7 @@ describe("setup: production flow from a given ptau", function () {
       healthBps: 10000,
       context: 42n,
       config,
-      artifacts: { circuitHash: a.record.circuitHash, wasm: a.circuit.wasm, zkey: a.zkey, vkey: a.vkey, insecure: false, label: a.record.ptau.label },
+      artifacts: provingArtifacts(a),
     });
     assert.equal(r.bundle.setup.insecure, false);
     const vkey = JSON.parse(readFileSync(a.vkey, "utf8"));
