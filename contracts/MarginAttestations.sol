@@ -5,12 +5,16 @@ import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
 import {IMarginAttestations} from "./interfaces/IMarginAttestations.sol";
 import {IRiskParamsRegistry} from "./interfaces/IRiskParamsRegistry.sol";
 
-/// @title Private solvency attestations
+/// @title Private margin attestations with a credit limit
 /// @notice Verifies zkmargin proofs and records, per account, that its hidden portfolio met margin
-/// at a stated health under a posted risk-parameter root. The proof's `context` is derived here
-/// from (chain id, this contract, msg.sender, the sender's nonce), so a proof cannot be replayed by
-/// another account, on another chain or deployment, or twice (the nonce advances on success, which
-/// also defeats re-randomized copies of a used proof).
+/// at a stated health with a stated credit limit under a posted risk-parameter root:
+/// 10000 * adjustedCollateral >= healthBps * (requirement + creditLimit), creditLimit in USD cents.
+/// The two statement terms travel as one public signal, terms = healthBps + creditLimitCents * 2^32,
+/// which this contract computes from the submitted values (so a proof made for one limit or health
+/// cannot be recorded with another). The proof's `context` is derived here from (chain id, this
+/// contract, msg.sender, the sender's nonce), so a proof cannot be replayed by another account, on
+/// another chain or deployment, or twice (the nonce advances on success, which also defeats
+/// re-randomized copies of a used proof).
 contract MarginAttestations is IMarginAttestations {
     uint256 internal constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     bytes32 internal constant DOMAIN_TYPEHASH =
@@ -18,6 +22,21 @@ contract MarginAttestations is IMarginAttestations {
     bytes32 public constant PORTFOLIO_TYPEHASH = keccak256("PortfolioAttestation(uint256 commitment,address account,uint64 asOf)");
     /// @dev secp256k1n / 2: signatures with a higher s are malleable copies.
     uint256 internal constant HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+    /// @dev terms = healthBps + creditLimitCents << TERMS_SHIFT (< 2^96, always a field element).
+    uint256 internal constant TERMS_SHIFT = 32;
+
+    /// @notice Policy bounds. Every value inside them keeps later calls from reverting: expiry and
+    /// signature-age sums stay far below 2^64, and every minimum health can be proven (the SDK
+    /// proves health up to 1,000,000 bps; the circuit takes up to 10000 + 2^20 - 1).
+    uint32 public constant MIN_HEALTH_FLOOR = 10000;
+    uint32 public constant MIN_HEALTH_CEILING = 1_000_000;
+    uint64 public constant MIN_TTL = 60;
+    uint64 public constant MAX_TTL = 365 days;
+    uint64 public constant MIN_ATTESTOR_AGE = 60;
+    uint64 public constant MAX_ATTESTOR_AGE = 30 days;
+
+    uint256 internal immutable _cachedChainId;
+    bytes32 internal immutable _cachedDomainSeparator;
 
     IGroth16Verifier public immutable verifier;
     IRiskParamsRegistry public immutable registry;
@@ -50,6 +69,8 @@ contract MarginAttestations is IMarginAttestations {
         registry = registry_;
         owner = msg.sender;
         _attestors.push(address(0));
+        _cachedChainId = block.chainid;
+        _cachedDomainSeparator = _domainSeparator();
         _setPolicy(requireAttestor_, minHealthBps_, attestationTtl_, maxAttestorAge_);
     }
 
@@ -67,12 +88,20 @@ contract MarginAttestations is IMarginAttestations {
         _setPolicy(requireAttestor_, minHealthBps_, attestationTtl_, maxAttestorAge_);
     }
 
+    /// @dev Refuses values outside the documented bounds instead of clamping them.
     function _setPolicy(bool requireAttestor_, uint32 minHealthBps_, uint64 attestationTtl_, uint64 maxAttestorAge_) internal {
+        if (minHealthBps_ < MIN_HEALTH_FLOOR || minHealthBps_ > MIN_HEALTH_CEILING) {
+            revert MarginAttestations__MinHealthOutOfRange(minHealthBps_, MIN_HEALTH_FLOOR, MIN_HEALTH_CEILING);
+        }
+        if (attestationTtl_ < MIN_TTL || attestationTtl_ > MAX_TTL) revert MarginAttestations__TtlOutOfRange(attestationTtl_, MIN_TTL, MAX_TTL);
+        if (maxAttestorAge_ < MIN_ATTESTOR_AGE || maxAttestorAge_ > MAX_ATTESTOR_AGE) {
+            revert MarginAttestations__AttestorAgeOutOfRange(maxAttestorAge_, MIN_ATTESTOR_AGE, MAX_ATTESTOR_AGE);
+        }
         requireAttestor = requireAttestor_;
-        minHealthBps = minHealthBps_ < 10000 ? 10000 : minHealthBps_;
+        minHealthBps = minHealthBps_;
         attestationTtl = attestationTtl_;
         maxAttestorAge = maxAttestorAge_;
-        emit PolicyChanged(requireAttestor_, minHealthBps, attestationTtl_, maxAttestorAge_);
+        emit PolicyChanged(requireAttestor_, minHealthBps_, attestationTtl_, maxAttestorAge_);
     }
 
     function setAttestor(address attestor, bool approved) external {
@@ -108,9 +137,9 @@ contract MarginAttestations is IMarginAttestations {
     }
 
     /// @inheritdoc IMarginAttestations
-    function submit(Proof calldata proof, uint256 commitment, uint256 paramsRoot, uint32 healthBps) external {
+    function submit(Proof calldata proof, uint256 commitment, uint256 paramsRoot, uint32 healthBps, uint64 creditLimitCents) external {
         if (requireAttestor) revert MarginAttestations__AttestorRequired();
-        _record(proof, commitment, paramsRoot, healthBps, 0, address(0), type(uint64).max);
+        _record(proof, commitment, paramsRoot, healthBps, creditLimitCents, 0, address(0), type(uint64).max);
     }
 
     /// @inheritdoc IMarginAttestations
@@ -119,6 +148,7 @@ contract MarginAttestations is IMarginAttestations {
         uint256 commitment,
         uint256 paramsRoot,
         uint32 healthBps,
+        uint64 creditLimitCents,
         AttestorSignature calldata attestation
     ) external {
         address signer = _recover(portfolioDigest(commitment, msg.sender, attestation.asOf), attestation.r, attestation.vs);
@@ -128,8 +158,8 @@ contract MarginAttestations is IMarginAttestations {
             revert MarginAttestations__AttestorSignatureStale(attestation.asOf, maxAttestorAge);
         }
         // an attested portfolio is vouched for as of `asOf`: the attestation cannot outlive the
-        // signature's own freshness window
-        _record(proof, commitment, paramsRoot, healthBps, uint16(info >> 1), signer, attestation.asOf + maxAttestorAge);
+        // signature's own freshness window (asOf <= now and maxAttestorAge <= MAX_ATTESTOR_AGE: no overflow)
+        _record(proof, commitment, paramsRoot, healthBps, creditLimitCents, uint16(info >> 1), signer, attestation.asOf + maxAttestorAge);
     }
 
     function _record(
@@ -137,6 +167,7 @@ contract MarginAttestations is IMarginAttestations {
         uint256 commitment,
         uint256 paramsRoot,
         uint32 healthBps,
+        uint64 creditLimitCents,
         uint16 attestorId,
         address attestor,
         uint64 notAfter
@@ -145,14 +176,19 @@ contract MarginAttestations is IMarginAttestations {
         if (paramsRoot >= FIELD) revert MarginAttestations__SignalNotInField(1, paramsRoot);
         if (healthBps < minHealthBps) revert MarginAttestations__HealthTooLow(healthBps, minHealthBps);
         Attestation memory n = _accepted(paramsRoot, notAfter);
-        uint32 nonce = _attestations[msg.sender].nonce;
-        _verify(proof, [commitment, paramsRoot, uint256(healthBps), _context(msg.sender, nonce)]);
+        n.nonce = _attestations[msg.sender].nonce;
+        // terms = healthBps + creditLimitCents * 2^32 < 2^96 < p: a field element by construction
+        _verify(proof, [commitment, paramsRoot, uint256(healthBps) | (uint256(creditLimitCents) << TERMS_SHIFT), _context(msg.sender, n.nonce)]);
         n.healthBps = healthBps;
-        n.nonce = nonce + 1;
+        n.creditLimitCents = creditLimitCents;
+        n.nonce += 1;
         n.attestorId = attestorId;
-        n.commitmentTag = uint72(commitment);
         _attestations[msg.sender] = n;
-        emit AttestationRecorded(msg.sender, n.epoch, attestor, healthBps, n.expiresAt, commitment);
+        _emitRecorded(n, attestor, commitment);
+    }
+
+    function _emitRecorded(Attestation memory n, address attestor, uint256 commitment) internal {
+        emit AttestationRecorded(msg.sender, n.epoch, attestor, n.healthBps, n.creditLimitCents, n.expiresAt, commitment);
     }
 
     /// @dev The root's epoch and the new attestation's expiry: now + ttl, capped by the root's
@@ -178,6 +214,10 @@ contract MarginAttestations is IMarginAttestations {
     // ---------------------------------------------------------------- attestors (EIP-712)
 
     function domainSeparator() public view returns (bytes32) {
+        return block.chainid == _cachedChainId ? _cachedDomainSeparator : _domainSeparator();
+    }
+
+    function _domainSeparator() internal view returns (bytes32) {
         return keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("zkmargin"), keccak256("1"), block.chainid, address(this)));
     }
 
@@ -200,12 +240,26 @@ contract MarginAttestations is IMarginAttestations {
     /// @inheritdoc IMarginAttestations
     function attestationOf(address account) external view returns (Attestation memory, address attestor) {
         Attestation memory a = _attestations[account];
+        if (a.expiresAt != 0) {
+            // a superseded epoch's grace end (or its validUntil) can come before the recorded expiry
+            (, uint64 acceptedUntil) = registry.isAcceptable(a.epoch);
+            if (acceptedUntil < a.expiresAt) a.expiresAt = uint40(acceptedUntil);
+        }
         return (a, _attestors[a.attestorId]);
     }
 
     /// @inheritdoc IMarginAttestations
     function isHealthy(address account, uint32 minHealthBps_) public view returns (bool) {
+        return _isHealthy(_attestations[account], minHealthBps_);
+    }
+
+    /// @inheritdoc IMarginAttestations
+    function creditLimitOf(address account, uint32 minHealthBps_) external view returns (uint64) {
         Attestation memory a = _attestations[account];
+        return _isHealthy(a, minHealthBps_) ? a.creditLimitCents : 0;
+    }
+
+    function _isHealthy(Attestation memory a, uint32 minHealthBps_) internal view returns (bool) {
         if (a.expiresAt == 0 || block.timestamp > a.expiresAt || a.healthBps < minHealthBps_) return false;
         // under an attestor policy, only attestations vouched for by a still-approved attestor count
         if (requireAttestor && (a.attestorId == 0 || !isApprovedAttestor(_attestors[a.attestorId]))) return false;

@@ -11,6 +11,9 @@ import {IRiskParamsRegistry} from "./interfaces/IRiskParamsRegistry.sol";
 contract RiskParamsRegistry is IRiskParamsRegistry {
     /// @dev BN254 scalar field modulus.
     uint256 internal constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @notice Longest grace period the owner may set: keeps `now + gracePeriod` far from overflow
+    /// (a larger value would make every later postParams revert).
+    uint64 public constant MAX_GRACE_PERIOD = 30 days;
 
     address public owner;
     address public oracle;
@@ -30,6 +33,7 @@ contract RiskParamsRegistry is IRiskParamsRegistry {
 
     constructor(address oracle_, uint64 gracePeriod_) {
         if (oracle_ == address(0)) revert RiskParamsRegistry__ZeroAddress();
+        if (gracePeriod_ > MAX_GRACE_PERIOD) revert RiskParamsRegistry__GracePeriodTooLong(gracePeriod_, MAX_GRACE_PERIOD);
         owner = msg.sender;
         oracle = oracle_;
         gracePeriod = gracePeriod_;
@@ -53,6 +57,7 @@ contract RiskParamsRegistry is IRiskParamsRegistry {
 
     function setGracePeriod(uint64 newGracePeriod) external {
         if (msg.sender != owner) revert RiskParamsRegistry__NotOwner();
+        if (newGracePeriod > MAX_GRACE_PERIOD) revert RiskParamsRegistry__GracePeriodTooLong(newGracePeriod, MAX_GRACE_PERIOD);
         gracePeriod = newGracePeriod;
         emit GracePeriodChanged(newGracePeriod);
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Gas of the on-chain flow, measured on the embedded EVM (EDR, Cancun) with real proofs from the
-// small circuit's setup: deploy, post-params, submit (first attestation, refresh, with attestor).
-// Prints a table and writes bench/results/gas.json. Used by `npm run bench`.
+// small circuit's setup: deploy, post-params, submit (first attestation, refresh, with attestor),
+// all with a non-zero credit limit (half the hedged book's largest at 1.25x), then the example
+// pool's borrow, repay and a liquidation. Prints a table and writes bench/results/gas.json. Used by
+// `npm run bench`.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +17,7 @@ const pool = await d("src/chain/pool.js");
 const { parseRiskParams } = await d("src/params/parse.js");
 const { parsePortfolio } = await d("src/portfolio/parse.js");
 const { proveMargin } = await d("src/prove/prove.js");
+const { computeMargin } = await d("src/engine/margin.js");
 
 export async function measureGas() {
   const config = getConfig("small");
@@ -30,12 +33,18 @@ export async function measureGas() {
   const posted = await pool.postParams(registry, params, { validUntil: (await now()) + 7 * 86400 });
   const attestations = pool.attestationsAt(dep, artifacts, trader);
   const portfolio = parsePortfolio(JSON.parse(readFileSync(join(root, "examples/hedged-book.json"), "utf8")), params);
+  // the largest credit limit the book supports at 1.25x: 10000 * adjusted >= 12500 * (requirement + L)
+  const m = computeMargin(params, portfolio, 12500, 0n);
+  const maxCents = (m.adjustedCollateralE30 - 12500n * m.requirementE26) / (12500n * 10n ** 24n);
+  const creditLimitCents = maxCents / 2n;
+  if (creditLimitCents <= 0n) throw new Error("the hedged book supports no credit limit at 1.25x");
   const prove = async () =>
     (
       await proveMargin({
         params,
         portfolio,
         healthBps: 12500,
+        creditLimitCents,
         context: (await pool.contextFor(attestations, trader.address)).context,
         config,
         artifacts: provingArtifacts(setup),
@@ -47,6 +56,22 @@ export async function measureGas() {
   const b = await prove();
   const sig = await pool.signPortfolioAttestation(attestor, pool.attestorDomain(dep.chainId, dep.attestations), { commitment: BigInt(b.commitment), account: trader.address, asOf: await now() });
   const attested = await pool.submitAttestation(attestations, b, sig);
+  // the example pool: borrow a quarter of the limit (first borrow: fresh debt slot), again, repay
+  // part, then a liquidation after the attestation expires (the liquidator repays the debt)
+  const lent = pool.poolAt(dep, artifacts, trader);
+  const token = pool.tokenAt(dep, artifacts, trader);
+  const quarter = (creditLimitCents / 4n) * 10n ** 4n; // a quarter of the limit, in base units
+  const borrowFirst = await pool.borrowFromPool(lent, quarter);
+  const borrowAgain = await pool.borrowFromPool(lent, quarter);
+  await (await token.getFunction("approve")(dep.pool, quarter)).wait();
+  const repay = (await (await lent.getFunction("repay")(quarter / 2n)).wait()).gasUsed;
+  await provider.send("evm_increaseTime", [86401]);
+  await provider.send("evm_mine", []);
+  const liquidator = devWallets(provider)[5];
+  const debt = await lent.getFunction("debtOf")(trader.address);
+  await (await token.connect(owner).getFunction("mint")(liquidator.address, debt)).wait();
+  await (await token.connect(liquidator).getFunction("approve")(dep.pool, debt)).wait();
+  const liquidate = (await (await lent.connect(liquidator).getFunction("liquidate")(trader.address)).wait()).gasUsed;
   // the verifier alone, as a transaction (for reference)
   const v = new (await import("ethers")).Contract(dep.verifier, artifacts.Groth16Verifier.abi, trader);
   const p = pool.proofCalldata(b);
@@ -62,6 +87,11 @@ export async function measureGas() {
     submitRefreshSelfDeclared: refresh.gasUsed,
     submitRefreshWithAttestor: attested.gasUsed,
     verifierAloneAsTransaction: verifierOnly,
+    creditLimitCents: creditLimitCents.toString(),
+    poolBorrowFirst: borrowFirst.gasUsed,
+    poolBorrowAgain: borrowAgain.gasUsed,
+    poolRepay: Number(repay),
+    poolLiquidate: Number(liquidate),
     target: { submit: 265000 },
   };
 }
@@ -73,11 +103,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     ["deploy RiskParamsRegistry", g.deploy.registry],
     ["deploy MarginAttestations", g.deploy.attestations],
     ["deploy ExamplePool", g.deploy.pool],
+    ["deploy ExampleUSD (test token)", g.deploy.token],
     ["post-params", g.postParams],
     ["submit, first attestation of an account", g.submitFirstSelfDeclared],
     ["submit, refresh (self-declared)", g.submitRefreshSelfDeclared],
     ["submit, refresh with attestor signature", g.submitRefreshWithAttestor],
     ["verifier alone, as a transaction", g.verifierAloneAsTransaction],
+    ["pool borrow (first / again)", `${g.poolBorrowFirst} / ${g.poolBorrowAgain}`],
+    ["pool repay", g.poolRepay],
+    ["pool liquidate (liquidator repays)", g.poolLiquidate],
   ];
   for (const [k, v] of rows) process.stdout.write(`${k.padEnd(42)} ${String(v).padStart(9)}\n`);
   mkdirSync(join(root, "bench/results"), { recursive: true });

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // `npm run demo`: the whole flow on the embedded example data.
 // 1. the risk oracle builds risk parameters from examples/market.json and computes their root;
-// 2. the prover checks three example books against them at the pool's 12,500 bps (1.25x);
+// 2. the prover checks five example books against them at the pool's 12,500 bps (1.25x), among
+//    them a BTC/ETH pair trade that per-group margin refuses (its per-group breakdown is printed);
 // 3. a trusted setup of the "small" circuit (INSECURE dev ptau, cached after the first run);
 // 4. the prover proves the hedged book privately, and a verifier checks the proof bundle;
 // 5. proving the naked book is refused with its shortfall;
 // 6. on an embedded in-process EVM: deploy the pool's contracts, post the root, prove with the
-//    contract's context for the trader's account, submit, and read the account's status.
+//    contract's context for the trader's account and a 15,000 USD credit limit, submit, read the
+//    account's status, borrow 10,000 within the limit, and see a further 6,000 refused.
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -38,6 +40,8 @@ const books = [
   ["hedged-book.json", "a hedged options book: scenario netting keeps the requirement low", 0],
   ["naked-short-calls.json", "the same short calls without the hedge", 1],
   ["concentrated-collateral.json", "concentrated collateral pushed into upper haircut tiers", 1],
+  ["pair-trade.json", "a BTC/ETH pair trade on 1,000 USDC: each risk group is margined on its own, no netting across underlyings", 1],
+  ["cross-hedge.json", "ETH perpetuals 'hedged' with BTC puts: the hedge sits in another risk group", 1],
 ];
 const results = [];
 for (const [file, what, expected] of books) {
@@ -71,13 +75,20 @@ if (code !== 0) process.exit(1);
 const ctx = JSON.parse(captured.join(""));
 process.stdout.write(`$ zkmargin chain context\n${ctx.context}  (account ${ctx.account}, nonce ${ctx.nonce})\n`);
 const chainProof = join(out, "proof-onchain.json");
-step("Trader: prove bound to that context, then submit one transaction");
-await run(["prove", "--params", params, "--portfolio", join(root, "examples/hedged-book.json"), "--health-bps", "12500", "--context", ctx.context, "-o", chainProof], [0]);
+step("Trader: prove bound to that context with a 15,000 USD credit limit, then submit one transaction");
+// the hedged book covers at most 71,591.58 / 1.25 - 38,942.43 = 18,330.83 USD of credit at 1.25x
+await run(["prove", "--params", params, "--portfolio", join(root, "examples/hedged-book.json"), "--health-bps", "12500", "--credit-limit", "15000", "--context", ctx.context, "-o", chainProof], [0]);
 await run(["chain", "submit", chainProof], [0]);
-step("Pool: is the account healthy at 1.25x?");
+step("Pool: is the account healthy at 1.25x, and what may it owe?");
 await run(["chain", "status", ctx.account, "--min-health-bps", "12500"], [0]);
+step("Trader: borrow 10,000 USD from the example pool, within the attested credit limit");
+await run(["chain", "borrow", "10000"], [0]);
+step("Trader: borrowing 6,000 USD more would exceed the 15,000 USD limit: the pool refuses");
+await run(["chain", "borrow", "6000"], [1, 2]);
+step("Trader: repay 4,000 USD");
+await run(["chain", "repay", "4000"], [0]);
 
 step("Summary at 12,500 bps");
 for (const [file, verdict] of results) process.stdout.write(`  ${verdict}  examples/${file}\n`);
 process.stdout.write(`  proof bundle ${proof.replace(root, "")} (public), commitment opening ${opening.replace(root, "")} (PRIVATE)\n`);
-process.stdout.write(`  on-chain: ${ctx.account} attested healthy at 12,500 bps on the embedded EVM\n`);
+process.stdout.write(`  on-chain: ${ctx.account} attested healthy at 12,500 bps with a 15,000 USD credit limit on the embedded EVM; borrowed 10,000, a further 6,000 refused, repaid 4,000\n`);

@@ -18,6 +18,7 @@ export type ErrorCode =
   | "CAPACITY"
   | "FILE"
   | "MARKET"
+  | "MISMATCH"
   | "ARGUMENT";
 
 export class ZkMarginError extends Error {

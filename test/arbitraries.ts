@@ -24,39 +24,64 @@ export const arbAsset = (id: number) =>
       return { id, symbol: `A${id}`, decimals, price: dec(priceE8, 8), haircuts };
     });
 
-export const arbInstrument = (id: number) =>
+export const arbInstrument = (id: number, groups: readonly string[] = ["G10"]) =>
   fc
     .record({
       decimals: fc.integer({ min: 0, max: 6 }),
       option: fc.boolean(),
       risk: fc.array(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), { minLength: 16, maxLength: 16 }),
       somE8: fc.bigInt({ min: 0n, max: 10n ** 10n }),
+      group: fc.constantFrom(...groups),
     })
-    .map(({ decimals, option, risk, somE8 }) => ({
+    .map(({ decimals, option, risk, somE8, group }) => ({
       id,
       symbol: `I${id}`,
       kind: option ? "option" : "perpetual",
+      group,
       decimals,
       riskArray: risk.map((r) => dec(r, 8)),
       shortOptionMinimum: option ? dec(somE8, 8) : "0",
     }));
 
-export const arbParams = fc
-  .record({ nAssets: fc.integer({ min: 1, max: 4 }), nInstruments: fc.integer({ min: 0, max: 5 }) })
-  .chain(({ nAssets, nInstruments }) =>
-    fc.record({
-      assets: fc.tuple(...Array.from({ length: nAssets }, (_, i) => arbAsset(i + 1))),
-      instruments: nInstruments === 0 ? fc.constant([]) : fc.tuple(...Array.from({ length: nInstruments }, (_, i) => arbInstrument(1000 + i))),
-    }),
-  )
-  .map(({ assets, instruments }) => ({
-    version: 1 as const,
-    epoch: 1,
-    asOf: "2026-11-20T16:00:00Z",
-    scenarios: LABELS,
-    assets,
-    instruments,
-  }));
+/**
+ * Version-2 risk parameters: 1-4 assets, 0..maxInstruments instruments spread over 1..maxGroups
+ * groups (ids 10, 20, 30, ... so that ids and indexes differ; symbols G10, G20, ...), no venues.
+ */
+export const arbParamsWith = ({ maxGroups = 3, maxInstruments = 5 }: { maxGroups?: number; maxInstruments?: number } = {}) =>
+  fc
+    .record({
+      nAssets: fc.integer({ min: 1, max: 4 }),
+      nInstruments: fc.integer({ min: 0, max: maxInstruments }),
+      nGroups: fc.integer({ min: 1, max: maxGroups }),
+    })
+    .chain(({ nAssets, nInstruments, nGroups }) => {
+      const groups = Array.from({ length: nGroups }, (_, g) => ({ id: 10 * (g + 1), symbol: `G${10 * (g + 1)}` }));
+      const symbols = groups.map((g) => g.symbol);
+      return fc.record({
+        assets: fc.tuple(...Array.from({ length: nAssets }, (_, i) => arbAsset(i + 1))),
+        groups: fc.constant(groups),
+        instruments:
+          nInstruments === 0
+            ? fc.constant([])
+            : fc.tuple(...Array.from({ length: nInstruments }, (_, i) => arbInstrument(1000 + i, symbols))),
+      });
+    })
+    .map(({ assets, groups, instruments }) => ({
+      version: 2 as const,
+      epoch: 1,
+      asOf: "2026-11-20T16:00:00Z",
+      maxStatementAge: 3600,
+      scenarios: LABELS,
+      assets,
+      groups,
+      instruments,
+      venues: [] as unknown[],
+    }));
+
+export const arbParams = arbParamsWith();
+
+/** A credit limit in cents: mostly 0 or modest, sometimes the largest allowed (2^64 - 1). */
+export const arbCreditLimitCents = fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.constant((1n << 64n) - 1n));
 
 type ParamsJson = { assets: readonly { symbol: string; decimals: number }[]; instruments: readonly { symbol: string; decimals: number }[] };
 

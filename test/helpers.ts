@@ -23,8 +23,9 @@ export function margin(
   collateral: Record<string, string>,
   positions: Record<string, string> = {},
   healthBps = 10000,
+  creditLimitCents = 0n,
 ): MarginResult {
-  return computeMargin(params, parsePortfolio({ collateral, positions }, params), healthBps);
+  return computeMargin(params, parsePortfolio({ collateral, positions }, params), healthBps, creditLimitCents);
 }
 
 /** 1 USD in the engine's E26 unit. */

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-/// @notice Private solvency attestations: an account proves (Groth16, zkmargin circuit) that its
-/// hidden portfolio meets margin at `healthBps` under a posted risk-parameter root.
+/// @notice Private margin attestations: an account proves (Groth16, zkmargin circuit v2) that its
+/// hidden portfolio meets margin at `healthBps` with a credit limit of `creditLimitCents` under a
+/// posted risk-parameter root: 10000 * adjustedCollateral >= healthBps * (requirement + creditLimit).
+/// The proof's public signals are [commitment, paramsRoot, terms, context] with
+/// terms = healthBps + creditLimitCents * 2^32, computed by the contract from the submitted values.
 interface IMarginAttestations {
-    /// @dev One storage slot per account (gas: a refresh rewrites one word). The full commitment is
-    /// in the AttestationRecorded event; storage keeps its low 72 bits to match against it.
+    /// @dev One storage slot per account (248 bits; a refresh rewrites one word). The portfolio
+    /// commitment is not stored: it is in the account's latest AttestationRecorded event.
     struct Attestation {
         uint32 healthBps; // proven health, 10000 = 1.0x
+        uint64 creditLimitCents; // proven credit limit, USD in integer cents
         uint64 epoch; // risk-parameter epoch the proof was made under
-        uint40 expiresAt; // min(now + attestationTtl, the root's acceptance end)
+        uint40 expiresAt; // recorded: min(now + attestationTtl, the root's acceptance end, attestor signature end)
         uint32 nonce; // submissions so far (the next proof's context uses this value)
         uint16 attestorId; // 0 = self-declared; else the attestor's id
-        uint72 commitmentTag; // low 72 bits of the portfolio commitment
     }
 
     struct Proof {
@@ -34,6 +37,7 @@ interface IMarginAttestations {
         uint64 indexed epoch,
         address indexed attestor,
         uint32 healthBps,
+        uint64 creditLimitCents,
         uint64 expiresAt,
         uint256 commitment
     );
@@ -53,24 +57,43 @@ interface IMarginAttestations {
     error MarginAttestations__AttestorSignatureStale(uint64 asOf, uint64 maxAge);
     error MarginAttestations__ZeroAddress();
     error MarginAttestations__TooManyAttestors();
+    /// @notice The owner's policy is refused when a value lies outside [min, max] (each bound is a
+    /// constant of the contract, chosen so that no later submission can revert because of it).
+    error MarginAttestations__MinHealthOutOfRange(uint32 minHealthBps, uint32 min, uint32 max);
+    error MarginAttestations__TtlOutOfRange(uint64 attestationTtl, uint64 min, uint64 max);
+    error MarginAttestations__AttestorAgeOutOfRange(uint64 maxAttestorAge, uint64 min, uint64 max);
 
     /// @notice The context the next proof of `account` must be bound to:
     /// uint256(keccak256(abi.encode(block.chainid, address(this), account, nonce))) mod p.
     function contextOf(address account) external view returns (uint256);
 
-    function submit(Proof calldata proof, uint256 commitment, uint256 paramsRoot, uint32 healthBps) external;
+    /// @notice Record the sender's attestation from a proof made for (commitment, paramsRoot,
+    /// healthBps, creditLimitCents, contextOf(sender)). Refused unless the proof verifies for exactly
+    /// these values, the root is posted and accepted, and healthBps meets the policy's minimum.
+    function submit(Proof calldata proof, uint256 commitment, uint256 paramsRoot, uint32 healthBps, uint64 creditLimitCents) external;
 
+    /// @notice As `submit`, with an approved attestor's signature over the portfolio commitment.
     function submitAttested(
         Proof calldata proof,
         uint256 commitment,
         uint256 paramsRoot,
         uint32 healthBps,
+        uint64 creditLimitCents,
         AttestorSignature calldata attestation
     ) external;
 
+    /// @notice The account's attestation and its attestor (zero if self-declared). `expiresAt` is the
+    /// effective expiry: the recorded one, capped by the end of its epoch's acceptance (the grace
+    /// period's end once the epoch was superseded), so an attestation of a retired epoch reads as
+    /// expired. 0 if the account never attested.
     function attestationOf(address account) external view returns (Attestation memory, address attestor);
 
-    /// @notice True while the account's attestation is unexpired, its epoch still accepted, and its
-    /// proven health at least `minHealthBps`.
+    /// @notice True while the account's attestation is unexpired, its epoch still accepted, its
+    /// attestor (under an attestor policy) still approved, and its proven health at least `minHealthBps`.
     function isHealthy(address account, uint32 minHealthBps) external view returns (bool);
+
+    /// @notice The credit limit (USD cents) the account's attestation covers at `minHealthBps`: its
+    /// proven credit limit while `isHealthy(account, minHealthBps)`, else 0. A proof at health h
+    /// with limit L also holds at every health below h with the same L.
+    function creditLimitOf(address account, uint32 minHealthBps) external view returns (uint64);
 }

@@ -22,6 +22,7 @@ interface IRiskParamsRegistry {
     error RiskParamsRegistry__RootAlreadyPosted(uint256 root);
     error RiskParamsRegistry__BadValidity(uint64 asOf, uint64 validUntil);
     error RiskParamsRegistry__ZeroAddress();
+    error RiskParamsRegistry__GracePeriodTooLong(uint64 gracePeriod, uint64 max);
 
     function postParams(uint256 root, uint64 epoch, uint64 asOf, uint64 validUntil) external;
 

@@ -4,10 +4,12 @@ import { compileContracts } from "./solc.js";
 import type { ProofBundle } from "../prove/bundle.js";
 import type { RiskParams } from "../params/types.js";
 import { buildParamsTree } from "../params/tree.js";
+import { ZkMarginError } from "../errors.js";
 
 /**
  * The pool's on-chain side with ethers v6: deploy, post parameters, derive the proof context,
- * submit attestations, read status, and turn the contracts' custom errors into plain messages.
+ * submit attestations (with their credit limit), read status, borrow and repay against the example
+ * pool, and turn the contracts' custom errors into plain messages.
  */
 export interface CompiledContract {
   abi: unknown[];
@@ -19,6 +21,7 @@ export interface PoolArtifacts {
   RiskParamsRegistry: CompiledContract;
   MarginAttestations: CompiledContract;
   ExamplePool: CompiledContract;
+  ExampleUSD: CompiledContract;
 }
 
 export interface PoolPolicy {
@@ -32,9 +35,8 @@ export interface PoolPolicy {
   requireAttestor: boolean;
   /** Maximum age in seconds of an attestor's signature. */
   maxAttestorAge: number;
-  /** The example pool's thresholds. */
+  /** The example pool: health an attestation must show to borrow, and below which its limit stops counting. */
   borrowHealthBps: number;
-  withdrawHealthBps: number;
   maintenanceHealthBps: number;
 }
 
@@ -45,9 +47,21 @@ export const DEFAULT_POLICY: PoolPolicy = {
   requireAttestor: false,
   maxAttestorAge: 86400,
   borrowHealthBps: 12500,
-  withdrawHealthBps: 12500,
   maintenanceHealthBps: 10000,
 };
+
+/** Policy bounds enforced by the contracts (MarginAttestations, RiskParamsRegistry constants). */
+export const POLICY_BOUNDS = {
+  minHealthBps: { min: 10000, max: 1_000_000 },
+  attestationTtl: { min: 60, max: 365 * 86400 },
+  maxAttestorAge: { min: 60, max: 30 * 86400 },
+  gracePeriod: { min: 0, max: 30 * 86400 },
+} as const;
+
+/** The example pool's token: a test USD stablecoin, 6 decimals, valued at 1.00 USD per token. */
+export const POOL_TOKEN_DECIMALS = 6;
+/** Liquidity the deployer supplies to the example pool by default: 1,000,000 tokens. */
+export const DEFAULT_POOL_LIQUIDITY = 1_000_000n * 10n ** BigInt(POOL_TOKEN_DECIMALS);
 
 export interface Deployment {
   chainId: number;
@@ -55,6 +69,8 @@ export interface Deployment {
   registry: string;
   attestations: string;
   pool: string;
+  /** The example pool's token (ExampleUSD, 6 decimals). Absent in records made before v2. */
+  token?: string;
   oracle: string;
   owner: string;
   config: string;
@@ -78,6 +94,7 @@ export async function compilePoolContracts(verifierSource: string): Promise<Pool
     RiskParamsRegistry: pick("RiskParamsRegistry"),
     MarginAttestations: pick("MarginAttestations"),
     ExamplePool: pick("ExamplePool"),
+    ExampleUSD: pick("ExampleUSD"),
   };
 }
 
@@ -88,7 +105,11 @@ async function deployOne(signer: Signer, c: CompiledContract, args: unknown[]): 
   return { address: await contract.getAddress(), gas: Number(receipt!.gasUsed) };
 }
 
-/** Deploy the generated verifier, the registry, the attestation contract and the example pool. */
+/**
+ * Deploy the generated verifier, the registry, the attestation contract, the example pool and its
+ * test token; the deployer mints `liquidity` tokens (default 1,000,000) and deposits them into the
+ * pool as its lender.
+ */
 export async function deployPool(args: {
   signer: Signer;
   artifacts: PoolArtifacts;
@@ -97,8 +118,11 @@ export async function deployPool(args: {
   config: string;
   circuitHash: string;
   insecure: boolean;
+  /** Token base units supplied to the pool (default DEFAULT_POOL_LIQUIDITY; 0n for none). */
+  liquidity?: bigint;
 }): Promise<Deployment> {
-  const policy = { ...DEFAULT_POLICY, ...args.policy };
+  const policy: PoolPolicy = { ...DEFAULT_POLICY, ...args.policy };
+  checkPolicy(policy);
   const { signer, artifacts: a } = args;
   const v = await deployOne(signer, a.Groth16Verifier, []);
   const r = await deployOne(signer, a.RiskParamsRegistry, [args.oracle, policy.gracePeriod]);
@@ -110,7 +134,16 @@ export async function deployPool(args: {
     policy.requireAttestor,
     policy.maxAttestorAge,
   ]);
-  const p = await deployOne(signer, a.ExamplePool, [m.address, policy.borrowHealthBps, policy.withdrawHealthBps, policy.maintenanceHealthBps]);
+  const t = await deployOne(signer, a.ExampleUSD, []);
+  const p = await deployOne(signer, a.ExamplePool, [m.address, t.address, policy.borrowHealthBps, policy.maintenanceHealthBps]);
+  const liquidity = args.liquidity ?? DEFAULT_POOL_LIQUIDITY;
+  if (liquidity > 0n) {
+    const token = new Contract(t.address, a.ExampleUSD.abi as never, signer);
+    const pool = new Contract(p.address, a.ExamplePool.abi as never, signer);
+    await (await token.getFunction("mint")(await signer.getAddress(), liquidity)).wait();
+    await (await token.getFunction("approve")(p.address, liquidity)).wait();
+    await (await pool.getFunction("deposit")(liquidity)).wait();
+  }
   const network = await signer.provider!.getNetwork();
   return {
     chainId: Number(network.chainId),
@@ -118,13 +151,14 @@ export async function deployPool(args: {
     registry: r.address,
     attestations: m.address,
     pool: p.address,
+    token: t.address,
     oracle: args.oracle,
     owner: await signer.getAddress(),
     config: args.config,
     circuitHash: args.circuitHash,
     insecure: args.insecure,
     policy,
-    gas: { verifier: v.gas, registry: r.gas, attestations: m.gas, pool: p.gas },
+    gas: { verifier: v.gas, registry: r.gas, attestations: m.gas, pool: p.gas, token: t.gas },
     deployedAt: new Date().toISOString(),
   };
 }
@@ -134,6 +168,42 @@ export const registryAt = (d: Deployment, a: PoolArtifacts, runner: ContractRunn
 export const attestationsAt = (d: Deployment, a: PoolArtifacts, runner: ContractRunner) =>
   new Contract(d.attestations, a.MarginAttestations.abi as never, runner);
 export const poolAt = (d: Deployment, a: PoolArtifacts, runner: ContractRunner) => new Contract(d.pool, a.ExamplePool.abi as never, runner);
+export function tokenAt(d: Deployment, a: PoolArtifacts, runner: ContractRunner): Contract {
+  if (!d.token) {
+    throw new ZkMarginError("FILE", "this deployment record has no pool token (it predates credit limits); run `zkmargin chain deploy` again", {
+      path: "deployment.token",
+    });
+  }
+  return new Contract(d.token, a.ExampleUSD.abi as never, runner);
+}
+
+/**
+ * Refuse a policy the contracts would refuse (same bounds) before deploying; the error's path is
+ * `policy.<field>`, or the name given in `names` (e.g. a CLI flag).
+ */
+export function checkPolicy(policy: PoolPolicy, names: Partial<Record<keyof PoolPolicy, string>> = {}): void {
+  const path = (k: keyof PoolPolicy) => names[k] ?? `policy.${k}`;
+  for (const [k, b] of Object.entries(POLICY_BOUNDS) as Array<[keyof typeof POLICY_BOUNDS, { min: number; max: number }]>) {
+    const v = policy[k];
+    if (!Number.isInteger(v) || v < b.min || v > b.max) {
+      throw new ZkMarginError("OUT_OF_RANGE", `must be an integer from ${b.min} to ${b.max}, got ${v}`, { path: path(k), value: v, limit: `${b.min}..${b.max}` });
+    }
+  }
+  if (!Number.isInteger(policy.maintenanceHealthBps) || policy.maintenanceHealthBps < 10000) {
+    throw new ZkMarginError("OUT_OF_RANGE", `must be an integer >= 10000, got ${policy.maintenanceHealthBps}`, {
+      path: path("maintenanceHealthBps"),
+      value: policy.maintenanceHealthBps,
+      limit: ">= 10000",
+    });
+  }
+  if (!Number.isInteger(policy.borrowHealthBps) || policy.borrowHealthBps < policy.maintenanceHealthBps) {
+    throw new ZkMarginError("OUT_OF_RANGE", `must be an integer >= the maintenance health ${policy.maintenanceHealthBps}, got ${policy.borrowHealthBps}`, {
+      path: path("borrowHealthBps"),
+      value: policy.borrowHealthBps,
+      limit: `>= ${policy.maintenanceHealthBps}`,
+    });
+  }
+}
 
 /** Post a parameter set's root (oracle only). validUntil defaults to asOf + 7 days. */
 export async function postParams(registry: Contract, params: RiskParams, opts: { validUntil?: number } = {}) {
@@ -204,14 +274,14 @@ export async function signPortfolioAttestation(
   return { asOf: value.asOf, r: sig.r, vs: sig.yParityAndS };
 }
 
-/** The low 72 bits of a commitment, as the attestation contract stores it. */
-export const commitmentTag = (commitment: string | bigint): string =>
-  `0x${(BigInt(commitment) & ((1n << 72n) - 1n)).toString(16).padStart(18, "0")}`;
-
-/** Submit a proof bundle from the signer's account (the bundle's context must be contextFor(account)). */
+/**
+ * Submit a proof bundle (zkmargin 2) from the signer's account: its commitment, paramsRoot,
+ * healthBps and creditLimitCents (the contract packs the last two into the `terms` signal itself).
+ * The bundle's context must be contextFor(account).
+ */
 export async function submitAttestation(attestations: Contract, bundle: ProofBundle, attestor?: AttestorSignature) {
   const proof = proofCalldata(bundle);
-  const args = [proof, BigInt(bundle.commitment), BigInt(bundle.paramsRoot), bundle.healthBps] as const;
+  const args = [proof, BigInt(bundle.commitment), BigInt(bundle.paramsRoot), bundle.healthBps, BigInt(bundle.creditLimitCents)] as const;
   const tx = attestor
     ? await attestations.getFunction("submitAttested")(...args, attestor)
     : await attestations.getFunction("submit")(...args);
@@ -223,48 +293,189 @@ export interface AttestationStatus {
   account: string;
   attested: boolean;
   healthBps: number;
+  /** The proven credit limit, USD in integer cents (decimal string). */
+  creditLimitCents: string;
   epoch: number;
+  /** Effective expiry (unix seconds): the recorded one, capped by the end of its epoch's acceptance. */
   expiresAt: number;
   expired: boolean;
   epochAccepted: boolean;
+  /** isHealthy(account, minHealthBps) */
   healthy: boolean;
-  /** Low 72 bits of the portfolio commitment (the full value is in the AttestationRecorded event). */
-  commitmentTag: string;
+  /** creditLimitOf(account, minHealthBps): the limit that counts now at that health, else "0". */
+  liveCreditLimitCents: string;
+  /** The full commitment, from the account's latest AttestationRecorded event (null if not found). */
+  commitment: string | null;
   nonce: number;
   attestor: string | null;
 }
 
 export async function statusOf(attestations: Contract, registry: Contract, account: string, minHealthBps = 10000): Promise<AttestationStatus> {
   const [a, attestor] = (await attestations.getFunction("attestationOf")(account)) as [
-    { commitmentTag: bigint; healthBps: bigint; epoch: bigint; expiresAt: bigint; nonce: bigint; attestorId: bigint },
+    { healthBps: bigint; creditLimitCents: bigint; epoch: bigint; expiresAt: bigint; nonce: bigint; attestorId: bigint },
     string,
   ];
   const block = await attestations.runner!.provider!.getBlock("latest");
   const now = block!.timestamp;
   const [accepted] = (await registry.getFunction("isAcceptable")(a.epoch)) as [boolean, bigint];
   const healthy = (await attestations.getFunction("isHealthy")(account, minHealthBps)) as boolean;
+  const live = (await attestations.getFunction("creditLimitOf")(account, minHealthBps)) as bigint;
   return {
     account,
     attested: a.expiresAt !== 0n,
     healthBps: Number(a.healthBps),
+    creditLimitCents: a.creditLimitCents.toString(),
     epoch: Number(a.epoch),
     expiresAt: Number(a.expiresAt),
     expired: a.expiresAt !== 0n && now > Number(a.expiresAt),
     epochAccepted: accepted,
     healthy,
-    commitmentTag: `0x${a.commitmentTag.toString(16).padStart(18, "0")}`,
+    liveCreditLimitCents: live.toString(),
+    commitment: a.expiresAt === 0n ? null : await latestCommitment(attestations, account),
     nonce: Number(a.nonce),
     attestor: a.attestorId === 0n ? null : attestor,
   };
 }
 
-const PLAIN: Record<string, (args: readonly unknown[]) => string> = {
+/** The commitment of the account's latest AttestationRecorded event; null if logs are unavailable. */
+async function latestCommitment(attestations: Contract, account: string): Promise<string | null> {
+  try {
+    const logs = await attestations.queryFilter(attestations.filters.AttestationRecorded!(account));
+    const last = logs.at(-1) as { args?: { commitment?: bigint } } | undefined;
+    return last?.args?.commitment === undefined ? null : `0x${last.args.commitment.toString(16).padStart(64, "0")}`;
+  } catch {
+    return null; // a node that limits log queries: the status is still complete without it
+  }
+}
+
+// ------------------------------------------------------------------ the example pool
+
+/** USD cents as "12,345.67" (a bigint or decimal string). */
+export function formatCents(cents: bigint | string): string {
+  const c = BigInt(cents);
+  const neg = c < 0n;
+  const abs = neg ? -c : c;
+  const whole = (abs / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return `${neg ? "-" : ""}${whole}.${(abs % 100n).toString().padStart(2, "0")}`;
+}
+
+/** Token base units as a decimal amount of whole tokens with at least 2 decimals: "2,500.00", "0.000001". */
+export function formatTokenAmount(units: bigint | string, decimals = POOL_TOKEN_DECIMALS): string {
+  const u = BigInt(units);
+  const scale = 10n ** BigInt(decimals);
+  const whole = (u / scale).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  let frac = (u % scale).toString().padStart(decimals, "0").replace(/0+$/, "");
+  if (frac.length < 2) frac = frac.padEnd(2, "0");
+  return `${whole}.${frac}`;
+}
+
+/** A token amount given in whole tokens ("2500", "0.5") as base units; more decimals than the token has is an error. */
+export function parseTokenAmount(text: string, decimals = POOL_TOKEN_DECIMALS, path = "amount"): bigint {
+  const m = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/.exec(text);
+  if (!m) throw new ZkMarginError("ARGUMENT", `must be a decimal amount of tokens such as 2500 or 0.5, got ${JSON.stringify(text)}`, { path, value: text });
+  const frac = m[2] ?? "";
+  if (frac.length > decimals) {
+    throw new ZkMarginError("ARGUMENT", `has more than the token's ${decimals} decimals (never rounded)`, { path, value: text, limit: `${decimals} decimals` });
+  }
+  const units = BigInt(m[1]!) * 10n ** BigInt(decimals) + BigInt(frac.padEnd(decimals, "0") || "0");
+  if (units === 0n) throw new ZkMarginError("ARGUMENT", "must be above 0", { path, value: text });
+  return units;
+}
+
+/** An account's position at the example pool, amounts in token base units and USD cents. */
+export interface PoolAccount {
+  account: string;
+  /** Debt in token base units (decimal string). */
+  debt: string;
+  /** Debt in USD cents, rounded up (1 token = 1.00 USD). */
+  debtCents: string;
+  /** The credit limit that counts for borrowing now (creditLimitOf at the pool's borrow health). */
+  borrowLimitCents: string;
+  /** The credit limit that counts against liquidation now (at the maintenance health). */
+  maintenanceLimitCents: string;
+  /** What the account can still borrow now, in cents (0 if none). */
+  headroomCents: string;
+  /** Total claims liquidators hold against the account (base units). */
+  claims: string;
+  liquidatable: boolean;
+  /** The account's token balance (base units). */
+  tokenBalance: string;
+}
+
+export async function poolAccountOf(pool: Contract, token: Contract, account: string): Promise<PoolAccount> {
+  const call = async (name: string, ...args: unknown[]) => (await pool.getFunction(name)(...args)) as bigint;
+  const attestations = new Contract(
+    (await pool.getFunction("attestations")()) as string,
+    ["function creditLimitOf(address,uint32) view returns (uint64)"],
+    pool.runner,
+  );
+  const debt = await call("debtOf", account);
+  const debtCents = await call("debtCents", debt);
+  const borrowLimit = (await attestations.getFunction("creditLimitOf")(account, await call("borrowHealthBps"))) as bigint;
+  const maintenanceLimit = (await attestations.getFunction("creditLimitOf")(account, await call("maintenanceHealthBps"))) as bigint;
+  return {
+    account,
+    debt: debt.toString(),
+    debtCents: debtCents.toString(),
+    borrowLimitCents: borrowLimit.toString(),
+    maintenanceLimitCents: maintenanceLimit.toString(),
+    headroomCents: (borrowLimit > debtCents ? borrowLimit - debtCents : 0n).toString(),
+    claims: (await call("claimsOf", account)).toString(),
+    liquidatable: (await pool.getFunction("isLiquidatable")(account)) as boolean,
+    tokenBalance: ((await token.getFunction("balanceOf")(account)) as bigint).toString(),
+  };
+}
+
+async function sent(tx: Promise<{ wait(): Promise<unknown> }>) {
+  const receipt = (await (await tx).wait()) as { gasUsed: bigint; hash: string };
+  return { gasUsed: Number(receipt.gasUsed), txHash: receipt.hash };
+}
+
+/** Approve the pool for `amount` of the token if the current allowance is lower. */
+async function ensureAllowance(token: Contract, owner: string, spender: string, amount: bigint): Promise<void> {
+  const current = (await token.getFunction("allowance")(owner, spender)) as bigint;
+  if (current < amount) await (await token.getFunction("approve")(spender, amount)).wait();
+}
+
+const signerAddress = async (c: Contract): Promise<string> => {
+  const r = c.runner as Signer | null;
+  if (!r || typeof (r as Signer).getAddress !== "function") throw new ZkMarginError("ARGUMENT", "the pool contract needs a signer", { path: "pool.runner" });
+  return r.getAddress();
+};
+
+/** Borrow `amount` base units from the pool (signer = borrower). */
+export async function borrowFromPool(pool: Contract, amount: bigint) {
+  return sent(pool.getFunction("borrow")(amount));
+}
+
+/** Repay `amount` base units (default: the whole debt) of the signer's debt; approves the pool first if needed. */
+export async function repayToPool(pool: Contract, token: Contract, amount?: bigint) {
+  const who = await signerAddress(pool);
+  const value = amount ?? ((await pool.getFunction("debtOf")(who)) as bigint);
+  if (value === 0n) throw new ZkMarginError("ARGUMENT", `account ${who} has no debt to repay`, { path: "amount", value: "0" });
+  await ensureAllowance(token, who, await pool.getAddress(), value);
+  return { amount: value, ...(await sent(pool.getFunction("repay")(value))) };
+}
+
+/** Liquidate `account`: the signer repays its whole debt (approving the pool first) and takes over the claim. */
+export async function liquidateAccount(pool: Contract, token: Contract, account: string) {
+  const who = await signerAddress(pool);
+  const debt = (await pool.getFunction("debtOf")(account)) as bigint;
+  await ensureAllowance(token, who, await pool.getAddress(), debt);
+  return { debt, ...(await sent(pool.getFunction("liquidate")(account))) };
+}
+
+const usd = (cents: unknown) => `${formatCents(cents as bigint)} USD`;
+const tok = (units: unknown, decimals: number) => `${formatTokenAmount(units as bigint, decimals)} USD`;
+
+const PLAIN: Record<string, (args: readonly unknown[], decimals: number) => string> = {
   RiskParamsRegistry__NotOwner: () => "only the registry's owner may do this",
   RiskParamsRegistry__NotOracle: () => "only the risk oracle may post parameters",
   RiskParamsRegistry__EpochNotIncreasing: ([e, l]) => `epoch ${e} is not above the latest posted epoch ${l}; epochs only increase`,
   RiskParamsRegistry__RootNotInField: ([r]) => `root ${r} is not a BN254 field element`,
   RiskParamsRegistry__RootAlreadyPosted: ([r]) => `root ${r} was already posted`,
   RiskParamsRegistry__BadValidity: ([a, v]) => `validity window ends at ${v}, which is not after asOf ${a} and now`,
+  RiskParamsRegistry__GracePeriodTooLong: ([g, m]) => `a grace period of ${g} s is longer than the maximum ${m} s`,
   MarginAttestations__NotOwner: () => "only the attestation contract's owner may do this",
   MarginAttestations__SignalNotInField: ([i, v]) => `public signal ${i} (${v}) is not below the BN254 field modulus`,
   MarginAttestations__UnknownRoot: ([r]) => `paramsRoot 0x${BigInt(r as bigint).toString(16)} was never posted to the registry`,
@@ -272,21 +483,52 @@ const PLAIN: Record<string, (args: readonly unknown[]) => string> = {
     `risk parameters of epoch ${e} are expired or superseded past their grace period; prove again under the current root`,
   MarginAttestations__HealthTooLow: ([h, m]) => `proven health ${h} bps is below the pool's minimum ${m} bps`,
   MarginAttestations__InvalidProof: () =>
-    "the proof does not verify for this account: it was made for another context (account, nonce, chain or contract), replayed, or altered",
+    "the proof does not verify for this account: it was made for another context (account, nonce, chain or contract), " +
+    "another health or credit limit, replayed, or altered",
   MarginAttestations__AttestorRequired: () => "this pool requires an attestor's signature over the portfolio commitment",
   MarginAttestations__InvalidAttestorSignature: () => "the attestor signature is malformed",
   MarginAttestations__AttestorNotApproved: ([a]) =>
     `signer ${a} is not an approved attestor (or the signature is over another account or commitment)`,
   MarginAttestations__AttestorSignatureStale: ([a, m]) => `attestor signature asOf ${a} is in the future or older than ${m} s`,
-  ExamplePool__NotHealthy: ([a, h]) => `account ${a} has no attestation of at least ${h} bps right now`,
-  ExamplePool__NotLiquidatable: ([a]) => `account ${a} is not liquidatable`,
+  MarginAttestations__MinHealthOutOfRange: ([v, lo, hi]) => `a minimum health of ${v} bps is outside ${lo}..${hi} bps`,
+  MarginAttestations__TtlOutOfRange: ([v, lo, hi]) => `an attestation TTL of ${v} s is outside ${lo}..${hi} s`,
+  MarginAttestations__AttestorAgeOutOfRange: ([v, lo, hi]) => `a maximum attestor signature age of ${v} s is outside ${lo}..${hi} s`,
+  ExamplePool__NotHealthy: ([a, h]) => `account ${a} has no live attestation of at least ${h} bps right now`,
+  ExamplePool__CreditLimitExceeded: ([, amount, debt, debtCents, limit], dec) =>
+    `borrow of ${tok(amount, dec)} would bring debt to ${tok(debt, dec)}` +
+    `${(debt as bigint) % 10n ** BigInt(Math.max(dec - 2, 0)) === 0n ? "" : ` (${usd(debtCents)} rounded up to the cent)`}, ` +
+    `above the attested credit limit ${usd(limit)}`,
+  ExamplePool__NotLiquidatable: ([a, debtCents, limit]) =>
+    `account ${a} is not liquidatable: its debt ${usd(debtCents)} is within its live credit limit ${usd(limit)}`,
+  ExamplePool__OutstandingClaims: ([a, c], dec) => `account ${a} owes ${tok(c, dec)} to liquidators (payClaim) and cannot borrow until it settles`,
+  ExamplePool__InsufficientBalance: ([have, want], dec) => `${tok(want, dec)} requested, but only ${tok(have, dec)} is owed or deposited`,
+  ExamplePool__InsufficientLiquidity: ([have, want], dec) => `the pool holds ${tok(have, dec)}, less than the ${tok(want, dec)} requested`,
+  ExamplePool__ZeroAmount: () => "the amount must be above 0",
+  ExamplePool__TransferFailed: () => "the token refused the transfer",
+  ExampleUSD__InsufficientBalance: ([a, have, want], dec) => `account ${a} holds ${tok(have, dec)} of the pool token, less than the ${tok(want, dec)} needed`,
+  ExampleUSD__InsufficientAllowance: ([sp, have, want], dec) =>
+    `${sp} may move only ${tok(have, dec)} of the pool token, less than the ${tok(want, dec)} needed (approve it first)`,
+  ExampleUSD__NotOwner: () => "only the token's owner may mint",
 };
+
+/** Every ABI our contracts' errors are declared in, for decodeContractError. */
+export const poolErrorAbis = (a: PoolArtifacts): unknown[][] => [
+  a.MarginAttestations.abi,
+  a.RiskParamsRegistry.abi,
+  a.ExamplePool.abi,
+  a.ExampleUSD.abi,
+];
 
 /**
  * Decode a revert from our contracts into { name, args, message }; undefined if it is not one of
- * ours. Works with ethers errors (error.data / error.info.error.data / error.revert).
+ * ours. Works with ethers errors (error.data / error.info.error.data / error.revert). Token amounts
+ * are printed with `tokenDecimals` (default: the example pool token's 6), as USD (1 token = 1.00 USD).
  */
-export function decodeContractError(e: unknown, abis: unknown[][]): { name: string; args: unknown[]; message: string } | undefined {
+export function decodeContractError(
+  e: unknown,
+  abis: unknown[][],
+  opts: { tokenDecimals?: number } = {},
+): { name: string; args: unknown[]; message: string } | undefined {
   const data = findRevertData(e);
   if (!data) return undefined;
   for (const abi of abis) {
@@ -294,7 +536,7 @@ export function decodeContractError(e: unknown, abis: unknown[][]): { name: stri
       const parsed = new Interface(abi as never).parseError(data);
       if (parsed) {
         const args = [...parsed.args];
-        const plain = PLAIN[parsed.name]?.(args) ?? parsed.name;
+        const plain = PLAIN[parsed.name]?.(args, opts.tokenDecimals ?? POOL_TOKEN_DECIMALS) ?? parsed.name;
         return { name: parsed.name, args, message: `${parsed.name}: ${plain}` };
       }
     } catch {

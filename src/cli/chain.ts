@@ -6,17 +6,29 @@ import { findSetup } from "../../setup/groth16.js";
 import { cacheDir } from "../circuit/paths.js";
 import { createEmbeddedChain, devWallets, ethersProviderFor, type EmbeddedChain } from "../chain/edr.js";
 import {
+  POOL_TOKEN_DECIMALS,
   attestationsAt,
   attestorDomain,
+  DEFAULT_POLICY,
+  borrowFromPool,
+  checkPolicy,
   compilePoolContracts,
   contextFor,
   decodeContractError,
   deployPool,
+  formatCents,
+  formatTokenAmount,
+  parseTokenAmount,
+  poolAccountOf,
+  poolAt,
+  poolErrorAbis,
   postParams,
   registryAt,
+  repayToPool,
   signPortfolioAttestation,
   statusOf,
   submitAttestation,
+  tokenAt,
   type AttestorSignature,
   type Deployment,
   type PoolArtifacts,
@@ -26,6 +38,7 @@ import { getConfig } from "../config/circuits.js";
 import { toHex32 } from "../crypto/poseidon.js";
 import { ZkMarginError } from "../errors.js";
 import { parseRiskParams } from "../params/parse.js";
+import { checkOpening } from "../prove/opening.js";
 import { parseBundle } from "../prove/verify.js";
 import { toJsonText, writeFileAtomic } from "../util/files.js";
 import { readJsonFile } from "../util/json.js";
@@ -107,6 +120,14 @@ function loadDeployment(s: Session): Deployment {
   if (d.chainId !== s.chainId) {
     throw new ZkMarginError("FILE", `deployment ${s.deploymentFile} is for chain ${d.chainId}, this chain is ${s.chainId}`, { path: "--deployment" });
   }
+  if (!d.token) {
+    // v1 contracts (no credit limit, no pool token) take other arguments and verify v1 proofs
+    throw new ZkMarginError(
+      "FILE",
+      `deployment ${s.deploymentFile} predates credit limits (v1 contracts, which cannot verify v2 proofs); run \`zkmargin chain deploy\` again`,
+      { path: "--deployment" },
+    );
+  }
   return d;
 }
 
@@ -130,7 +151,7 @@ async function withChain<T>(opts: ChainOpts, configName: string | undefined, fn:
   try {
     const name = configName ?? (existsSync(s.deploymentFile) ? loadDeployment(s).config : "small");
     const { artifacts } = await poolArtifacts(name);
-    abis = [artifacts.MarginAttestations.abi, artifacts.RiskParamsRegistry.abi, artifacts.ExamplePool.abi];
+    abis = poolErrorAbis(artifacts);
     return await fn(s, artifacts);
   } catch (e) {
     const d = decodeContractError(e, abis);
@@ -198,13 +219,48 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       .option("--oracle <address>", "risk oracle address (default: dev account 1, or the deployer with --key)")
       .option("--min-health-bps <bps>", "minimum health an attestation must prove", "10000")
       .option("--grace-period <s>", "seconds a superseded root stays accepted", "3600")
-      .option("--ttl <s>", "seconds an attestation lasts", "86400")
-      .option("--require-attestor", "require an approved attestor's signature over each portfolio commitment"),
-  ).action(async (opts: ChainOpts & { config: string; oracle?: string; minHealthBps: string; gracePeriod: string; ttl: string; requireAttestor?: boolean }) => {
-    const minHealthBps = parseSeconds(opts.minHealthBps, "--min-health-bps", 10000);
+      .option("--ttl <s>", "seconds an attestation lasts (60 s .. 365 days)", "86400")
+      .option("--max-attestor-age <s>", "oldest attestor signature accepted, seconds (60 s .. 30 days)", "86400")
+      .option("--require-attestor", "require an approved attestor's signature over each portfolio commitment")
+      .option("--borrow-health-bps <bps>", "example pool: health an attestation must show to borrow", "12500")
+      .option("--maintenance-health-bps <bps>", "example pool: health below which the credit limit stops counting", "10000")
+      .option("--liquidity <tokens>", "example pool: test tokens (1 = 1.00 USD) the deployer mints and supplies", "1000000"),
+  ).action(async (opts: ChainOpts & {
+    config: string;
+    oracle?: string;
+    minHealthBps: string;
+    gracePeriod: string;
+    ttl: string;
+    maxAttestorAge: string;
+    requireAttestor?: boolean;
+    borrowHealthBps: string;
+    maintenanceHealthBps: string;
+    liquidity: string;
+  }) => {
+    const policy = {
+      ...DEFAULT_POLICY,
+      minHealthBps: parseSeconds(opts.minHealthBps, "--min-health-bps", 10000),
+      gracePeriod: parseSeconds(opts.gracePeriod, "--grace-period", 3600),
+      attestationTtl: parseSeconds(opts.ttl, "--ttl", 86400),
+      maxAttestorAge: parseSeconds(opts.maxAttestorAge, "--max-attestor-age", 86400),
+      requireAttestor: opts.requireAttestor ?? false,
+      borrowHealthBps: parseSeconds(opts.borrowHealthBps, "--borrow-health-bps", 12500),
+      maintenanceHealthBps: parseSeconds(opts.maintenanceHealthBps, "--maintenance-health-bps", 10000),
+    };
+    checkPolicy(policy, {
+      minHealthBps: "--min-health-bps",
+      gracePeriod: "--grace-period",
+      attestationTtl: "--ttl",
+      maxAttestorAge: "--max-attestor-age",
+      borrowHealthBps: "--borrow-health-bps",
+      maintenanceHealthBps: "--maintenance-health-bps",
+    });
+    const liquidity = opts.liquidity === "0" ? 0n : parseTokenAmount(opts.liquidity, POOL_TOKEN_DECIMALS, "--liquidity");
     const s = await open(opts);
+    let abis: unknown[][] = [];
     try {
       const { artifacts, circuitHash, insecure } = await poolArtifacts(opts.config);
+      abis = poolErrorAbis(artifacts);
       const signer = signerFor(s, opts, "deployer");
       const oracle = opts.oracle ? parseAddress(opts.oracle, "--oracle") : opts.key || process.env.ZKMARGIN_PRIVATE_KEY ? signer.address : devWallets(s.provider)[1]!.address;
       const d = await deployPool({
@@ -214,12 +270,8 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
         config: opts.config,
         circuitHash,
         insecure,
-        policy: {
-          minHealthBps,
-          gracePeriod: parseSeconds(opts.gracePeriod, "--grace-period", 3600),
-          attestationTtl: parseSeconds(opts.ttl, "--ttl", 86400),
-          requireAttestor: opts.requireAttestor ?? false,
-        },
+        policy,
+        liquidity,
       });
       mkdirSync(dirname(s.deploymentFile), { recursive: true });
       writeFileAtomic(s.deploymentFile, toJsonText(d));
@@ -231,12 +283,18 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
             `  verifier      ${d.verifier}  (${d.gas.verifier} gas)`,
             `  registry      ${d.registry}  (${d.gas.registry} gas)`,
             `  attestations  ${d.attestations}  (${d.gas.attestations} gas)`,
-            `  example pool  ${d.pool}  (${d.gas.pool} gas)`,
+            `  example pool  ${d.pool}  (${d.gas.pool} gas; lends against credit limits at ${d.policy.borrowHealthBps} bps, ` +
+              `liquidates below ${d.policy.maintenanceHealthBps} bps)`,
+            `  pool token    ${d.token}  (${d.gas.token} gas; eUSD test stablecoin, 1 token = 1.00 USD; ${formatTokenAmount(liquidity)} supplied)`,
             `  oracle        ${d.oracle}`,
             `wrote ${s.deploymentFile}`,
           ].join("\n"),
         );
       }
+    } catch (e) {
+      const dec = decodeContractError(e, abis);
+      if (dec) throw new ZkMarginError("ARGUMENT", `transaction reverted: ${dec.message}`, { value: dec.name });
+      throw e;
     } finally {
       await s.close();
     }
@@ -277,25 +335,51 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
   withCommon(
     chain
       .command("sign-attestation")
-      .description("attestor: sign (commitment, account, asOf) with EIP-712 for the attestation contract")
-      .argument("<bundle>", "the prover's proof bundle (for its commitment)")
+      .description(
+        "attestor: check a commitment opening against the parameters, recompute its commitment, and sign (commitment, account, asOf) with EIP-712; refuses an opening that does not recompute",
+      )
+      .requiredOption("--opening <file>", "the prover's private commitment opening (`zkmargin prove --opening`)")
+      .requiredOption("--params <file>", "the risk parameters the proof was made under (their root must be the opening's paramsRoot)")
       .requiredOption("--account <address>", "the account that will submit the proof")
       .option("--as-of <time>", "as-of time of the attested holdings (default: now)")
       .requiredOption("-o, --out <file>", "where to write the signature JSON"),
-  ).action(async (file: string, opts: ChainOpts & { account: string; asOf?: string; out: string }) => {
-    const bundle = parseBundle(readJsonFile(file, "proof bundle"));
+  ).action(async (opts: ChainOpts & { opening: string; params: string; account: string; asOf?: string; out: string }) => {
+    // Check before touching the chain: an attestor signs only a commitment it recomputed itself.
+    const params = parseRiskParams(readJsonFile(opts.params, "risk parameters"));
+    const checked = checkOpening(readJsonFile(opts.opening, "commitment opening"), params);
     const account = parseAddress(opts.account, "--account");
-    await withChain(opts, undefined, async (s) => {
+    const asOfFlag = opts.asOf ? parseTime(opts.asOf, "--as-of") : undefined;
+    const s = await open(opts);
+    try {
       const d = loadDeployment(s);
-      const asOf = opts.asOf ? parseTime(opts.asOf, "--as-of") : (await s.provider.getBlock("latest"))!.timestamp;
+      if (d.config !== checked.config.name) {
+        throw new ZkMarginError("MISMATCH", `the opening is for the "${checked.config.name}" circuit; this pool verifies "${d.config}" proofs`, {
+          path: "opening.config",
+          value: checked.config.name,
+          limit: d.config,
+        });
+      }
+      const asOf = asOfFlag ?? (await s.provider.getBlock("latest"))!.timestamp;
       const sig = await signPortfolioAttestation(signerFor(s, opts, "attestor"), attestorDomain(d.chainId, d.attestations), {
-        commitment: BigInt(bundle.commitment),
+        commitment: checked.commitment,
         account,
         asOf,
       });
       writeFileAtomic(opts.out, toJsonText(sig));
-      io.out(opts.json ? toJsonText(sig) : `wrote ${opts.out}`);
-    });
+      const commitment = toHex32(checked.commitment);
+      const paramsRoot = toHex32(checked.paramsRoot);
+      io.out(
+        opts.json
+          ? toJsonText({ ...sig, commitment, paramsRoot, epoch: checked.opening.epoch, account, out: opts.out })
+          : [
+              `signed commitment ${commitment} for ${account} as of ${new Date(asOf * 1000).toISOString()}`,
+              `  recomputed from the opening: ${checked.portfolio.collateral.length} collateral balance(s), ${checked.portfolio.positions.length} position(s) under paramsRoot ${paramsRoot} (epoch ${checked.opening.epoch})`,
+              `wrote ${opts.out}`,
+            ].join("\n"),
+      );
+    } finally {
+      await s.close();
+    }
   });
 
   withCommon(
@@ -341,11 +425,21 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       }
       const r = await submitAttestation(attestations, bundle, sig);
       const st = await statusOf(attestations, registryAt(d, a, s.provider), signer.address, bundle.healthBps);
-      const out = { account: signer.address, gasUsed: r.gasUsed, txHash: r.txHash, healthBps: st.healthBps, epoch: st.epoch, expiresAt: st.expiresAt, healthy: st.healthy };
+      const out = {
+        account: signer.address,
+        gasUsed: r.gasUsed,
+        txHash: r.txHash,
+        healthBps: st.healthBps,
+        creditLimitCents: st.creditLimitCents,
+        epoch: st.epoch,
+        expiresAt: st.expiresAt,
+        healthy: st.healthy,
+      };
       io.out(
         opts.json
           ? toJsonText(out)
-          : `attested ${signer.address}: health >= ${st.healthBps} bps, epoch ${st.epoch}, until ${new Date(st.expiresAt * 1000).toISOString()} (${r.gasUsed} gas)`,
+          : `attested ${signer.address}: health >= ${st.healthBps} bps with a credit limit of ${formatCents(st.creditLimitCents)} USD, ` +
+              `epoch ${st.epoch}, until ${new Date(st.expiresAt * 1000).toISOString()} (${r.gasUsed} gas)`,
       );
     });
   });
@@ -353,7 +447,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
   withCommon(
     chain
       .command("status")
-      .description("an account's attestation: health, epoch, expiry, attestor, and whether it is healthy now")
+      .description("an account's attestation (health, credit limit, epoch, expiry, attestor, whether it is healthy now) and its example-pool position")
       .argument("<account>", "account address")
       .option("--min-health-bps <bps>", "health to check isHealthy against", "10000"),
   ).action(async (account: string, opts: ChainOpts & { minHealthBps: string }) => {
@@ -362,25 +456,75 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
     await withChain(opts, undefined, async (s, a) => {
       const d = loadDeployment(s);
       const st = await statusOf(attestationsAt(d, a, s.provider), registryAt(d, a, s.provider), who, min);
-      const pool = new Contract(d.pool, a.ExamplePool.abi as never, s.provider);
-      const liquidatable = (await pool.getFunction("isLiquidatable")(who)) as boolean;
-      if (opts.json) io.out(toJsonText({ ...st, minHealthBps: min, liquidatable }));
-      else if (!st.attested) io.out(`${who}: no attestation`);
+      const pool = poolAt(d, a, s.provider);
+      const position = await poolAccountOf(pool, tokenAt(d, a, s.provider), who);
+      const liquidatable = position.liquidatable;
+      const poolLine =
+        `debt ${formatCents(position.debtCents)} USD, can borrow ${formatCents(position.headroomCents)} USD more` +
+        `${BigInt(position.claims) > 0n ? `, owes ${formatTokenAmount(position.claims)} USD to liquidators` : ""}; ${liquidatable ? "LIQUIDATABLE" : "not liquidatable"}`;
+      if (opts.json) io.out(toJsonText({ ...st, minHealthBps: min, liquidatable, pool: position }));
+      else if (!st.attested) io.out([`${who}: no attestation`, `  example pool   ${poolLine}`].join("\n"));
       else {
         io.out(
           [
             `${who}: ${st.healthy ? "HEALTHY" : "NOT HEALTHY"} at ${min} bps`,
             `  proven health  ${st.healthBps} bps`,
+            `  credit limit   ${formatCents(st.creditLimitCents)} USD${st.healthy ? "" : ` (counts as 0 now: not healthy at ${min} bps)`}`,
             `  epoch          ${st.epoch}${st.epochAccepted ? "" : " (retired)"}`,
             `  expires        ${new Date(st.expiresAt * 1000).toISOString()}${st.expired ? " (expired)" : ""}`,
             `  attestor       ${st.attestor ?? "self-declared"}`,
-            `  commitment     ...${st.commitmentTag.slice(2)} (low 72 bits)`,
+            `  commitment     ${st.commitment ?? "(not found in the logs)"}`,
             `  nonce          ${st.nonce}`,
-            `  example pool   ${liquidatable ? "liquidatable" : "not liquidatable"}`,
+            `  example pool   ${poolLine}`,
           ].join("\n"),
         );
       }
       setExit(st.healthy ? 0 : 1);
+    });
+  });
+
+  withCommon(
+    chain
+      .command("borrow")
+      .description("trader: borrow from the example pool within the attested credit limit (1 token = 1.00 USD)")
+      .argument("<amount>", "tokens to borrow, e.g. 2500 or 0.5"),
+  ).action(async (amount: string, opts: ChainOpts) => {
+    const units = parseTokenAmount(amount, POOL_TOKEN_DECIMALS, "amount");
+    await withChain(opts, undefined, async (s, a) => {
+      const d = loadDeployment(s);
+      const signer = signerFor(s, opts, "trader");
+      const token = tokenAt(d, a, signer);
+      const pool = poolAt(d, a, signer);
+      const r = await borrowFromPool(pool, units);
+      const p = await poolAccountOf(pool, token, signer.address);
+      io.out(
+        opts.json
+          ? toJsonText({ ...p, borrowed: units.toString(), gasUsed: r.gasUsed, txHash: r.txHash })
+          : `borrowed ${formatTokenAmount(units)} USD: debt ${formatCents(p.debtCents)} USD of an attested credit limit of ` +
+              `${formatCents(p.borrowLimitCents)} USD (${formatCents(p.headroomCents)} USD left) (${r.gasUsed} gas)`,
+      );
+    });
+  });
+
+  withCommon(
+    chain
+      .command("repay")
+      .description("trader: repay example-pool debt (approves the pool for the amount first)")
+      .argument("[amount]", "tokens to repay (default: the whole debt)"),
+  ).action(async (amount: string | undefined, opts: ChainOpts) => {
+    const units = amount === undefined || amount === "all" ? undefined : parseTokenAmount(amount, POOL_TOKEN_DECIMALS, "amount");
+    await withChain(opts, undefined, async (s, a) => {
+      const d = loadDeployment(s);
+      const signer = signerFor(s, opts, "trader");
+      const token = tokenAt(d, a, signer);
+      const pool = poolAt(d, a, signer);
+      const r = await repayToPool(pool, token, units);
+      const p = await poolAccountOf(pool, token, signer.address);
+      io.out(
+        opts.json
+          ? toJsonText({ ...p, repaid: r.amount.toString(), gasUsed: r.gasUsed, txHash: r.txHash })
+          : `repaid ${formatTokenAmount(r.amount)} USD: debt ${formatCents(p.debtCents)} USD (${r.gasUsed} gas)`,
+      );
     });
   });
 }

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { ZkMarginError, isZkMarginError } from "../errors.js";
-import { computeMargin, checkHealthBps } from "../engine/margin.js";
+import { computeMargin, checkHealthBps, formatCreditLimit, parseCreditLimit } from "../engine/margin.js";
 import { formatMarginReport, marginReportJson } from "../engine/report.js";
 import { parseRiskParams } from "../params/parse.js";
 import { buildParamsTree } from "../params/tree.js";
@@ -9,7 +9,7 @@ import { parsePortfolio } from "../portfolio/parse.js";
 import { readJsonFile } from "../util/json.js";
 import { toJsonText, writeFileAtomic } from "../util/files.js";
 import { buildRiskParams, formatGreeksReport } from "../market/build.js";
-import { CONFIGS, getConfig, type CircuitConfig } from "../config/circuits.js";
+import { CONFIGS, getConfig, smallestConfigFor, type CircuitConfig } from "../config/circuits.js";
 import { FIELD_MODULUS } from "../config/limits.js";
 import { findSetup, provingArtifacts, releaseCurve, setupCircuit } from "../../setup/groth16.js";
 import { proveMargin, ShortfallError } from "../prove/prove.js";
@@ -64,19 +64,11 @@ export function parseContext(v: string): bigint {
 /** The smallest configuration whose slots hold the portfolio. */
 function pickConfig(portfolio: Portfolio, name: string | undefined): CircuitConfig {
   if (name) return getConfig(name);
-  const fit = Object.values(CONFIGS)
-    .filter((c) => c.collateralSlots >= portfolio.collateral.length && c.positionSlots >= portfolio.positions.length)
-    .sort((a, b) => a.collateralSlots + a.positionSlots - (b.collateralSlots + b.positionSlots))[0];
-  if (!fit) {
-    throw new ZkMarginError(
-      "CAPACITY",
-      `the portfolio holds ${portfolio.collateral.length} collateral assets and ${portfolio.positions.length} positions; no configuration has that many slots (largest: ${Object.values(CONFIGS)
-        .map((c) => `${c.name} ${c.collateralSlots}/${c.positionSlots}`)
-        .join(", ")})`,
-      { path: "portfolio" },
-    );
-  }
-  return fit;
+  return smallestConfigFor({
+    collateral: portfolio.collateral.length,
+    positions: portfolio.positions.length,
+    groups: new Set(portfolio.positions.map((p) => p.instrument.groupId)).size,
+  });
 }
 
 function loadParams(file: string) {
@@ -114,14 +106,18 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
             out: opts.out,
             epoch: Number(parsed.epoch),
             assets: parsed.assets.length,
+            groups: parsed.groups.length,
             instruments: parsed.instruments.length,
+            venues: parsed.venues.length,
             paramsRoot: toHex32(tree.paramsRoot),
           }),
         );
       } else {
         io.out(formatGreeksReport(report));
         io.out(
-          `\nwrote ${opts.out}: epoch ${parsed.epoch}, ${parsed.assets.length} assets, ${parsed.instruments.length} instruments` +
+          `\nwrote ${opts.out}: version 2, epoch ${parsed.epoch}, ${parsed.assets.length} assets, ` +
+            `${parsed.groups.length} risk groups (${parsed.groups.map((g) => `${g.symbol} = id ${g.id}`).join(", ")}), ` +
+            `${parsed.instruments.length} instruments, ${parsed.venues.length} venue${parsed.venues.length === 1 ? "" : "s"}` +
             `\nparamsRoot ${toHex32(tree.paramsRoot)}`,
         );
       }
@@ -140,22 +136,29 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         paramsRootDecimal: tree.paramsRoot.toString(),
         epoch: Number(parsed.epoch),
         asOf: parsed.asOf,
+        asOfUnix: Number(parsed.asOfUnix),
+        maxStatementAge: Number(parsed.maxStatementAge),
         layout: parsed.layout.name,
         assetRoot: toHex32(tree.assetRoot),
-        instrumentRoot: toHex32(tree.instrumentRoot),
+        groupRoot: toHex32(tree.groupRoot),
+        venueRoot: toHex32(tree.venueRoot),
         assets: parsed.assets.length,
+        groups: parsed.groups.length,
         instruments: parsed.instruments.length,
+        venues: parsed.venues.length,
       };
       if (opts.json) io.out(toJsonText(summary));
       else {
         io.out(
           [
-            `paramsRoot      ${summary.paramsRoot}`,
-            `                (${summary.paramsRootDecimal})`,
-            `epoch           ${summary.epoch} (as of ${summary.asOf})`,
-            `layout          ${summary.layout}`,
-            `assetRoot       ${summary.assetRoot}  (${summary.assets} assets)`,
-            `instrumentRoot  ${summary.instrumentRoot}  (${summary.instruments} instruments)`,
+            `paramsRoot       ${summary.paramsRoot}`,
+            `                 (${summary.paramsRootDecimal})`,
+            `epoch            ${summary.epoch} (as of ${summary.asOf} = unix ${summary.asOfUnix})`,
+            `maxStatementAge  ${summary.maxStatementAge} s`,
+            `layout           ${summary.layout}`,
+            `assetRoot        ${summary.assetRoot}  (${summary.assets} assets)`,
+            `groupRoot        ${summary.groupRoot}  (${summary.groups} risk groups, ${summary.instruments} instruments)`,
+            `venueRoot        ${summary.venueRoot}  (${summary.venues} venues)`,
           ].join("\n"),
         );
       }
@@ -167,12 +170,16 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption("--params <file>", "risk-parameter JSON")
     .requiredOption("--portfolio <file>", "private portfolio JSON")
     .addOption(new Option("--health-bps <bps>", "required health in basis points (10000 = maintenance)").default("10000"))
+    .addOption(
+      new Option("--credit-limit <USD>", "credit limit the statement covers: USD, at most 2 decimals (passes iff adjusted >= health x (requirement + limit))").default("0"),
+    )
     .option("--json", "print one JSON object")
-    .action((opts: { params: string; portfolio: string; healthBps: string; json?: boolean }) => {
+    .action((opts: { params: string; portfolio: string; healthBps: string; creditLimit: string; json?: boolean }) => {
       const healthBps = parseHealth(opts.healthBps);
+      const creditLimitCents = parseCreditLimit(opts.creditLimit, "--credit-limit");
       const parsed = loadParams(opts.params);
       const portfolio = parsePortfolio(readJsonFile(opts.portfolio, "portfolio"), parsed);
-      const result = computeMargin(parsed, portfolio, healthBps);
+      const result = computeMargin(parsed, portfolio, healthBps, creditLimitCents);
       const report = marginReportJson(result, parsed);
       io.out(opts.json ? toJsonText(report) : formatMarginReport(report));
       setExit(result.ok ? EXIT_OK : EXIT_FAIL);
@@ -233,12 +240,14 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption("--params <file>", "risk-parameter JSON")
     .requiredOption("--portfolio <file>", "private portfolio JSON")
     .requiredOption("--health-bps <bps>", "health to prove, in basis points (10000 = maintenance)")
+    .option("--credit-limit <USD>", "credit limit the statement covers: USD, at most 2 decimals (proves adjusted >= health x (requirement + limit))", "0")
     .requiredOption("--context <value>", "the verifier's challenge or on-chain binding (0x-hex or decimal, < p)")
     .option("--config <name>", "circuit configuration (default: the smallest that holds the portfolio)")
     .option("-o, --out <file>", "where to write the proof bundle (default: print it)")
     .option("--opening <file>", "also write the commitment opening (salt and portfolio: PRIVATE, for an attestor)")
-    .action(async (opts: { params: string; portfolio: string; healthBps: string; context: string; config?: string; out?: string; opening?: string }) => {
+    .action(async (opts: { params: string; portfolio: string; healthBps: string; creditLimit: string; context: string; config?: string; out?: string; opening?: string }) => {
       const healthBps = parseHealth(opts.healthBps);
+      const creditLimitCents = parseCreditLimit(opts.creditLimit, "--credit-limit");
       const context = parseContext(opts.context);
       const params = loadParams(opts.params);
       const portfolio = parsePortfolio(readJsonFile(opts.portfolio, "portfolio"), params);
@@ -255,6 +264,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           params,
           portfolio,
           healthBps,
+          creditLimitCents,
           context,
           config,
           progress,
@@ -265,7 +275,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           writeFileAtomic(opts.out, toJsonText(r.bundle));
           io.out(
             [
-              `proved health >= ${healthBps} bps (actual ${marginReportJson(r.margin, params).actualHealthBps ?? "unbounded"}) with the "${config.name}" circuit in ${r.seconds.total.toFixed(2)} s`,
+              `proved health >= ${healthBps} bps with a credit limit of ${formatCreditLimit(creditLimitCents)} USD (actual ${marginReportJson(r.margin, params).actualHealthBps ?? "unbounded"}) with the "${config.name}" circuit in ${r.seconds.total.toFixed(2)} s`,
               `  paramsRoot ${r.bundle.paramsRoot} (epoch ${r.bundle.epoch})`,
               `  commitment ${r.bundle.commitment}`,
               `  context    ${r.bundle.context}`,
@@ -294,14 +304,17 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--params <file>", "risk-parameter JSON to check the bundle's paramsRoot against")
     .option("--vkey <file>", "verification key (default: the local setup for the bundle's configuration)")
     .option("--min-health-bps <bps>", "require at least this health")
+    .option("--min-credit-limit <USD>", "require a credit limit of at least this many USD (cents at most)")
     .option("--context <value>", "require this context (your challenge)")
     .option("--json", "print the checks as JSON")
-    .action(async (file: string, opts: { params?: string; vkey?: string; minHealthBps?: string; context?: string; json?: boolean }) => {
+    .action(async (file: string, opts: { params?: string; vkey?: string; minHealthBps?: string; minCreditLimit?: string; context?: string; json?: boolean }) => {
       const bundle = parseBundle(readJsonFile(file, "proof bundle"));
       const params = opts.params ? loadParams(opts.params) : undefined;
       const minHealthBps = opts.minHealthBps ? parseHealth(opts.minHealthBps) : undefined;
+      const minCreditLimitCents = opts.minCreditLimit !== undefined ? parseCreditLimit(opts.minCreditLimit, "--min-credit-limit") : undefined;
       const context = opts.context ? parseContext(opts.context) : undefined;
       let vkey: unknown;
+      let keyInsecure = false;
       if (opts.vkey) vkey = readJsonFile(opts.vkey, "verification key");
       else {
         const config = getConfig(bundle.config, "config (in the bundle)");
@@ -317,14 +330,21 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           );
         }
         vkey = readJsonFile(setup.vkey, "verification key");
+        keyInsecure = setup.record.insecure;
       }
       try {
-        const r = await verifyMargin(bundle, vkey, { params, minHealthBps, context });
+        const r = await verifyMargin(bundle, vkey, { params, minHealthBps, minCreditLimitCents, context, keyInsecure });
         if (opts.json) io.out(toJsonText(r));
         else {
           for (const c of r.checks) io.out(`${c.ok ? "ok  " : "FAIL"}  ${c.name.padEnd(10)} ${c.detail}`);
-          io.out(r.valid ? `VALID: health >= ${bundle.healthBps} bps under paramsRoot ${bundle.paramsRoot}` : "INVALID");
+          io.out(
+            r.valid
+              ? `VALID: health >= ${bundle.healthBps} bps with a credit limit of ${formatCreditLimit(BigInt(bundle.creditLimitCents))} USD under paramsRoot ${bundle.paramsRoot}`
+              : "INVALID",
+          );
+          if (r.insecure) io.out("INSECURE: the verification key is from a dev setup with a public seed; this proof shows nothing outside development.");
         }
+        if (r.insecure) io.err("warning: INSECURE dev verification key: anyone can forge proofs for it");
         setExit(r.valid ? EXIT_OK : EXIT_FAIL);
       } finally {
         await releaseCurve();

@@ -1,4 +1,5 @@
-import { LAYOUT_V1, layoutTag, type TreeLayout } from "./layout.js";
+import { LAYOUT_V2, layoutTag, type TreeLayout } from "./layout.js";
+import { GROUP_RISK_BITS } from "./limits.js";
 import { ZkMarginError } from "../errors.js";
 
 /**
@@ -13,6 +14,8 @@ export interface CircuitConfig {
   readonly collateralSlots: number;
   /** Position slots (distinct instruments a portfolio can hold). */
   readonly positionSlots: number;
+  /** Group slots (distinct risk groups a portfolio's positions can span); a power of two >= 2. */
+  readonly groupSlots: number;
   /** The risk-parameter tree layout the circuit opens (K, T, arities). */
   readonly layout: TreeLayout;
   /** circom simplification level. --O2 removes all linear constraints (about half) but compiles slower. */
@@ -22,18 +25,20 @@ export interface CircuitConfig {
 export const CONFIGS: Readonly<Record<string, CircuitConfig>> = Object.freeze({
   small: Object.freeze({
     name: "small",
-    description: "tests and the demo: 2 collateral slots, 4 position slots, K = 16, 4 tiers",
+    description: "tests and the demo: 2 collateral slots, 4 position slots in up to 2 risk groups, K = 16, 4 tiers",
     collateralSlots: 2,
     positionSlots: 4,
-    layout: LAYOUT_V1,
+    groupSlots: 2,
+    layout: LAYOUT_V2,
     optimization: "O2",
   }),
   standard: Object.freeze({
     name: "standard",
-    description: "production: 8 collateral slots, 32 position slots, 2^14 instruments, K = 16, 4 tiers",
+    description: "production: 8 collateral slots, 32 position slots in up to 8 risk groups, K = 16, 4 tiers",
     collateralSlots: 8,
     positionSlots: 32,
-    layout: LAYOUT_V1,
+    groupSlots: 8,
+    layout: LAYOUT_V2,
     optimization: "O2",
   }),
 });
@@ -49,6 +54,37 @@ export function getConfig(name: string, path = "--config"): CircuitConfig {
   return c;
 }
 
+/** What a portfolio needs from a configuration: collateral slots, position slots, group slots. */
+export interface SlotNeeds {
+  collateral: number;
+  positions: number;
+  groups: number;
+}
+
+export function fitsConfig(config: CircuitConfig, needs: SlotNeeds): boolean {
+  return config.collateralSlots >= needs.collateral && config.positionSlots >= needs.positions && config.groupSlots >= needs.groups;
+}
+
+/** The smallest configuration whose slots hold `needs`, or a CAPACITY error naming the largest. */
+export function smallestConfigFor(needs: SlotNeeds): CircuitConfig {
+  const size = (c: CircuitConfig) => c.collateralSlots + c.positionSlots + c.groupSlots;
+  const fit = Object.values(CONFIGS)
+    .filter((c) => fitsConfig(c, needs))
+    .sort((a, b) => size(a) - size(b))[0];
+  if (!fit) {
+    throw new ZkMarginError(
+      "CAPACITY",
+      `the portfolio holds ${needs.collateral} collateral assets and ${needs.positions} positions in ${needs.groups} risk groups; no configuration has that many slots (${Object.values(
+        CONFIGS,
+      )
+        .map((c) => `${c.name}: ${c.collateralSlots} collateral / ${c.positionSlots} positions / ${c.groupSlots} groups`)
+        .join("; ")})`,
+      { path: "portfolio", value: `${needs.collateral}/${needs.positions}/${needs.groups}` },
+    );
+  }
+  return fit;
+}
+
 export function log2Exact(a: number): number {
   const b = Math.log2(a);
   if (!Number.isInteger(b)) throw new Error(`arity ${a} is not a power of two`);
@@ -58,8 +94,10 @@ export function log2Exact(a: number): number {
 /** The circom main component for a configuration. */
 export function mainCircomSource(config: CircuitConfig): string {
   const { layout } = config;
-  const aNbs = layout.assetArities.map(log2Exact);
-  const iNbs = layout.instrumentArities.map(log2Exact);
+  const nbs = (arities: readonly number[]) => {
+    const b = arities.map(log2Exact);
+    return `${b.length}, [${b.join(", ")}]`;
+  };
   return [
     "pragma circom 2.1.5;",
     "",
@@ -68,10 +106,10 @@ export function mainCircomSource(config: CircuitConfig): string {
     `// layout ${layout.name}`,
     'include "margin/margin.circom";',
     "",
-    "component main {public [paramsRoot, healthBps, context]} = ZkMargin(",
-    `    ${config.collateralSlots}, ${config.positionSlots}, ${layout.scenarios}, ${layout.tiers},`,
-    `    ${aNbs.length}, [${aNbs.join(", ")}], ${iNbs.length}, [${iNbs.join(", ")}],`,
-    `    ${layoutTag(layout)}`,
+    "component main {public [paramsRoot, terms, context]} = ZkMargin(",
+    `    ${config.collateralSlots}, ${config.positionSlots}, ${config.groupSlots}, ${layout.scenarios}, ${layout.tiers},`,
+    `    ${nbs(layout.assetArities)}, ${nbs(layout.groupArities)}, ${nbs(layout.instrumentArities)},`,
+    `    ${layoutTag(layout)}, ${GROUP_RISK_BITS + 1}`,
     ");",
     "",
   ].join("\n");

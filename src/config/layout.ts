@@ -1,17 +1,18 @@
 /**
- * The risk-parameter tree layout: how many scenarios (K) and haircut tiers (T) a leaf holds, and
- * the arity of each level of the asset and instrument trees (leaf level first).
+ * The risk-parameter tree layout (v2): how many scenarios (K) and haircut tiers (T) a leaf holds,
+ * and the arity of each level of the four trees (leaf level first).
  *
- * Why these arities: the circuit opens one leaf per slot, and an opening costs one Poseidon per
- * level plus a small selector. Measured with circom 2.2.3 --O2 (non-linear constraints):
- * Poseidon(2) 240, Poseidon(4) 297, Poseidon(8) 402, Poseidon(16) 609. For 2^14 instruments:
- *   binary,  14 levels: 14 * (240 + 3)          = 3,402
- *   4-ary,    7 levels:  7 * (297 + 7)          = 2,128
- *   16-ary, 3.5 levels:  3 * (609 + 31) + 304   = 2,224
- *   [4,8,8,8,8]:         304 + 4 * (402 + 15)   = 1,972   <- chosen
- * An instrument leaf is Poseidon(4)(tag, id, shortOptionMinimum, Poseidon(16)(riskArray)) = 906,
- * so one position-slot opening is ~2,880 constraints; a whole position slot measures 3,129
- * (docs/params-tree.md has the derivation).
+ *   asset tree                  8 x 8      = 64 assets
+ *   group tree                  8 x 8      = 64 risk groups
+ *   instrument subtree (per group) 8 x 8 x 8 = 512 instruments in each group
+ *   venue tree                  4 x 4      = 16 venues
+ *
+ * Each group leaf carries the root of its own instrument subtree, so a proof opens a group once per
+ * group slot and each position only inside its group's subtree (3 levels instead of v1's 5). That
+ * shorter path pays for the per-group checks (docs/params-tree.md has the costs).
+ *
+ * Measured with circom 2.2.3 --O2 (non-linear constraints): Poseidon(2) 240, Poseidon(4) 297,
+ * Poseidon(8) 402, Poseidon(16) 609; a level of arity a adds a position selector (a + 2^nb - 2).
  */
 export interface TreeLayout {
   /** Name hashed into paramsRoot (at most 31 ASCII bytes). */
@@ -22,16 +23,22 @@ export interface TreeLayout {
   readonly tiers: number;
   /** Arity of each asset-tree level, leaf level first. */
   readonly assetArities: readonly number[];
-  /** Arity of each instrument-tree level, leaf level first. */
+  /** Arity of each group-tree level, leaf level first. */
+  readonly groupArities: readonly number[];
+  /** Arity of each level of one group's instrument subtree, leaf level first. */
   readonly instrumentArities: readonly number[];
+  /** Arity of each venue-tree level, leaf level first. */
+  readonly venueArities: readonly number[];
 }
 
-export const LAYOUT_V1: TreeLayout = Object.freeze({
-  name: "zkmargin/params/v1/K16/T4",
+export const LAYOUT_V2: TreeLayout = Object.freeze({
+  name: "zkmargin/params/v2/K16/T4",
   scenarios: 16,
   tiers: 4,
   assetArities: Object.freeze([8, 8]),
-  instrumentArities: Object.freeze([4, 8, 8, 8, 8]),
+  groupArities: Object.freeze([8, 8]),
+  instrumentArities: Object.freeze([8, 8, 8]),
+  venueArities: Object.freeze([4, 4]),
 });
 
 export function capacity(arities: readonly number[]): number {

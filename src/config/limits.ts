@@ -33,6 +33,28 @@ export const MIN_HEALTH_BPS = 10000;
 export const MAX_HEALTH_BPS = 1_000_000; // 100x; < 2^20
 export const HEALTH_BITS = 20;
 
+/**
+ * Credit limit (SPEC "The statement"): USD in integer cents, 0 <= creditLimitCents < 2^64.
+ * In E26: creditLimitCents * 10^24 < 2^144.
+ */
+export const CREDIT_BITS = 64;
+export const CREDIT_LIMIT_CENTS_LIMIT = 1n << BigInt(CREDIT_BITS);
+export const CENTS_TO_E26 = 10n ** 24n;
+
+/**
+ * Per-group risk bound of the circuit: every group's scenario loss |loss_{g,k}| and its short-option
+ * minimum must be below 2^GROUP_RISK_BITS x 1e-26 USD (~1.43e19 USD, far above any real book). The
+ * circuit proves m_g >= candidate with a (GROUP_RISK_BITS + 1)-bit range check of the difference,
+ * which is complete exactly for books inside this bound (the prover refuses others with a clear
+ * error) and sound for every book (see circuits/margin/margin.circom).
+ */
+export const GROUP_RISK_BITS = 150;
+export const GROUP_RISK_LIMIT = 1n << BigInt(GROUP_RISK_BITS);
+
+/** Statement freshness window (seconds) and asOf (unix seconds): both committed, both < 2^40. */
+export const TIME_BITS = 40;
+export const TIME_LIMIT = 1n << BigInt(TIME_BITS);
+
 export const AMOUNT_LIMIT = 1n << BigInt(AMOUNT_BITS);
 export const UNIT_VALUE_LIMIT = 1n << BigInt(UNIT_VALUE_BITS);
 export const VALUE_LIMIT = 1n << BigInt(VALUE_BITS);

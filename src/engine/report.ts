@@ -1,6 +1,6 @@
 import { USD_PLACES } from "../config/limits.js";
 import type { RiskParams } from "../params/types.js";
-import { divFloor, formatScaledTrim, roundScaled } from "../util/decimal.js";
+import { divFloor, formatScaled, formatScaledTrim, parseDecimal, roundScaled, type Rounding } from "../util/decimal.js";
 import type { MarginResult } from "./margin.js";
 
 /**
@@ -14,21 +14,42 @@ const down26 = (x: bigint) => roundScaled(x, E26, USD_PLACES, "down");
 const up26 = (x: bigint) => roundScaled(x, E26, USD_PLACES, "up");
 const down30 = (x: bigint) => roundScaled(x, E30, USD_PLACES, "down");
 
+export interface GroupReportJson {
+  /** The group's symbol. */
+  group: string;
+  scanRisk: string;
+  /** 0-based index of the group's worst scenario (first on ties); its label is scenarios[worstScenario].label. */
+  worstScenario: number;
+  shortOptionMinimum: string;
+  /** max(scanRisk, shortOptionMinimum) */
+  requirement: string;
+  /** The group's net loss per scenario (rounded up; negative = profit). */
+  scenarios: { index: number; label: string; loss: string }[];
+}
+
 export interface MarginReportJson {
   ok: boolean;
   healthBps: number;
-  /** Actual health in bps, floor(10000 * adjustedCollateral / requirement); null when requirement is 0. */
+  /** The credit limit the statement covers (USD, 8 places; it is a whole number of cents). */
+  creditLimit: string;
+  /**
+   * Actual health in bps, floor(10000 * adjustedCollateral / (requirement + creditLimit)); null when
+   * requirement + creditLimit is 0.
+   */
   actualHealthBps: number | null;
   epoch: number;
   asOf: string;
   collateralValue: string;
   adjustedCollateral: string;
+  /** Sum of the groups' scan risks (as displayed). */
   scanRisk: string;
-  worstScenario: number;
-  worstScenarioLabel: string;
+  /** Sum of the groups' short-option minimums (as displayed). */
   shortOptionMinimum: string;
+  /** Sum of the groups' requirements (as displayed). */
   requirement: string;
   excess: string;
+  /** One entry per group the book touches, in group order. */
+  groups: GroupReportJson[];
   collateral: {
     symbol: string;
     amount: string;
@@ -37,31 +58,55 @@ export interface MarginReportJson {
     adjusted: string;
     tiers: { from: string; to: string | null; bps: number; portion: string; adjusted: string }[];
   }[];
-  positions: { symbol: string; quantity: string; worstScenarioLoss: string; shortOptionMinimum: string }[];
-  scenarios: { index: number; label: string; loss: string }[];
+  /** `worstScenarioLoss` is the position's loss in its group's worst scenario. */
+  positions: { symbol: string; group: string; quantity: string; worstScenarioLoss: string; shortOptionMinimum: string }[];
 }
 
 export function actualHealthBps(r: MarginResult): number | null {
-  if (r.requirementE26 === 0n) return null;
-  const h = divFloor(r.adjustedCollateralE30, r.requirementE26);
+  const denominator = r.requirementE26 + r.creditLimitE26;
+  if (denominator === 0n) return null;
+  const h = divFloor(r.adjustedCollateralE30, denominator);
   return h > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(h);
 }
 
+/** Sum of 8-place decimal strings (exact). */
+function sumE8(xs: string[]): string {
+  return formatScaled(
+    xs.reduce((s, x) => s + parseDecimal(x, "sum", { places: USD_PLACES, signed: true }), 0n),
+    USD_PLACES,
+  );
+}
+
+/**
+ * The JSON report (`check --json`). Per-group figures are rounded up from the exact integers; the
+ * top-level scanRisk, shortOptionMinimum and requirement are the sums of the displayed per-group
+ * figures (so they add up exactly, and each still rounds against the prover). `ok` and `excess` come
+ * from the exact integers.
+ */
 export function marginReportJson(r: MarginResult, params: RiskParams): MarginReportJson {
+  const groups: GroupReportJson[] = r.groups.map((g) => ({
+    group: g.symbol,
+    scanRisk: up26(g.scanRiskE26),
+    worstScenario: g.worstScenario,
+    shortOptionMinimum: up26(g.shortOptionMinimumE26),
+    requirement: up26(g.requirementE26),
+    scenarios: g.scenarioLossE26.map((l, k) => ({ index: k, label: params.scenarios[k] ?? "", loss: up26(l) })),
+  }));
+  const byId = new Map(r.groups.map((g) => [g.groupId, g]));
   return {
     ok: r.ok,
     healthBps: r.healthBps,
+    creditLimit: down26(r.creditLimitE26),
     actualHealthBps: actualHealthBps(r),
     epoch: Number(params.epoch),
     asOf: params.asOf,
     collateralValue: down26(r.collateralValueE26),
     adjustedCollateral: down30(r.adjustedCollateralE30),
-    scanRisk: up26(r.scanRiskE26),
-    worstScenario: r.worstScenario,
-    worstScenarioLabel: params.scenarios[r.worstScenario] ?? "",
-    shortOptionMinimum: up26(r.shortOptionMinimumE26),
-    requirement: up26(r.requirementE26),
+    scanRisk: sumE8(groups.map((g) => g.scanRisk)),
+    shortOptionMinimum: sumE8(groups.map((g) => g.shortOptionMinimum)),
+    requirement: sumE8(groups.map((g) => g.requirement)),
     excess: down30(r.excessE30),
+    groups,
     collateral: r.collateral.map((c) => ({
       symbol: c.symbol,
       amount: formatScaledTrim(c.amountBase, c.decimals),
@@ -76,23 +121,31 @@ export function marginReportJson(r: MarginResult, params: RiskParams): MarginRep
         adjusted: down30(t.adjustedE30),
       })),
     })),
-    positions: r.positions.map((p) => ({
-      symbol: p.symbol,
-      quantity: formatScaledTrim(p.quantityBase, p.decimals),
-      worstScenarioLoss: up26(p.lossE26[r.worstScenario] ?? 0n),
-      shortOptionMinimum: up26(p.shortOptionMinimumE26),
-    })),
-    scenarios: r.scenarioLossE26.map((l, k) => ({ index: k, label: params.scenarios[k] ?? "", loss: up26(l) })),
+    positions: r.positions.map((p) => {
+      const g = byId.get(p.groupId);
+      return {
+        symbol: p.symbol,
+        group: g?.symbol ?? String(p.groupId),
+        quantity: formatScaledTrim(p.quantityBase, p.decimals),
+        worstScenarioLoss: up26(p.lossE26[g?.worstScenario ?? 0] ?? 0n),
+        shortOptionMinimum: up26(p.shortOptionMinimumE26),
+      };
+    }),
   };
 }
 
-/** Thousands separators and 2 decimals for reading (the JSON keeps 8 exact places). */
-function usd(s: string): string {
-  const neg = s.startsWith("-");
-  const [i, f = ""] = (neg ? s.slice(1) : s).split(".");
+/**
+ * Thousands separators and 2 decimals for reading (the JSON keeps 8 exact places). Rounded against
+ * the prover like the JSON: "up" for losses and requirements, "down" for collateral and excess.
+ */
+function usd(s: string, rounding: Rounding = "down"): string {
+  const cents = roundScaled(parseDecimal(s, "usd", { places: USD_PLACES, signed: true }), USD_PLACES, 2, rounding);
+  const neg = cents.startsWith("-");
+  const [i, f = ""] = (neg ? cents.slice(1) : cents).split(".");
   const grouped = (i ?? "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `${neg ? "-" : ""}${grouped}.${f.padEnd(2, "0").slice(0, 2)}`;
+  return `${neg && /[1-9]/.test(cents) ? "-" : ""}${grouped}.${f}`;
 }
+const up = (s: string): string => usd(s, "up");
 
 function table(rows: string[][], right: boolean[]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
@@ -133,27 +186,51 @@ export function formatMarginReport(j: MarginReportJson): string {
   out.push("Positions");
   if (j.positions.length === 0) out.push("  (none)");
   else {
-    const rows = [["  instrument", "quantity", "loss in worst scenario", "short-option min."]];
-    for (const p of j.positions) rows.push([`  ${p.symbol}`, p.quantity, usd(p.worstScenarioLoss), usd(p.shortOptionMinimum)]);
-    out.push(...table(rows, [false, true, true, true]));
+    const rows = [["  instrument", "group", "quantity", "loss in group's worst scenario", "short-option min."]];
+    for (const p of j.positions) rows.push([`  ${p.symbol}`, p.group, p.quantity, up(p.worstScenarioLoss), up(p.shortOptionMinimum)]);
+    out.push(...table(rows, [false, false, true, true, true]));
+  }
+  if (j.groups.length > 0) {
+    out.push("");
+    out.push("Scenario losses per risk group (USD, loss > 0; * = the group's worst)");
+    const head = ["  #", "scenario", ...j.groups.map((g) => g.group)];
+    const srows = [head];
+    const K = j.groups[0]!.scenarios.length;
+    for (let k = 0; k < K; k++) {
+      srows.push([
+        `  ${k}`,
+        j.groups[0]!.scenarios[k]!.label,
+        ...j.groups.map((g) => `${up(g.scenarios[k]!.loss)}${g.worstScenario === k ? " *" : "  "}`),
+      ]);
+    }
+    out.push(...table(srows, [true, false, ...j.groups.map(() => true)]));
   }
   out.push("");
-  out.push("Scenario losses (USD, loss > 0)");
-  const srows = [["  #", "scenario", "loss", ""]];
-  for (const s of j.scenarios) {
-    srows.push([`  ${s.index}`, s.label, usd(s.loss), s.index === j.worstScenario ? "<- worst" : ""]);
+  out.push("Requirement per risk group (USD; no credit between groups)");
+  if (j.groups.length === 0) out.push("  (no positions)");
+  else {
+    const grows = [["  group", "scan risk", "worst scenario", "short-option min.", "requirement"]];
+    for (const g of j.groups) {
+      grows.push([`  ${g.group}`, up(g.scanRisk), `${g.worstScenario} (${g.scenarios[g.worstScenario]?.label ?? ""})`, up(g.shortOptionMinimum), up(g.requirement)]);
+    }
+    grows.push(["  sum", up(j.scanRisk), "", up(j.shortOptionMinimum), up(j.requirement)]);
+    out.push(...table(grows, [false, true, false, true, true]));
   }
-  out.push(...table(srows, [true, false, true, false]));
   out.push("");
   const ratio = (j.healthBps / 10000).toFixed(4).replace(/0+$/, "").replace(/\.$/, "");
+  const covered = sumE8([j.requirement, j.creditLimit]);
   const lines = [
-    ["scan risk", usd(j.scanRisk)],
-    ["short-option minimum", usd(j.shortOptionMinimum)],
-    ["requirement", usd(j.requirement)],
-    [`required at ${j.healthBps} bps (${ratio}x)`, usd(ceilHealth(j.requirement, j.healthBps))],
+    ["requirement (sum of groups)", up(j.requirement)],
+    ["credit limit", usd(j.creditLimit)],
+    ["requirement + credit limit", up(covered)],
+    [`required at ${j.healthBps} bps (${ratio}x)`, up(ceilHealth(covered, j.healthBps))],
     ["haircut-adjusted collateral", usd(j.adjustedCollateral)],
-    [BigInt(j.excess.replace(".", "")) >= 0n ? "excess" : "shortfall", usd(j.excess.replace(/^-/, ""))],
-    ["health", j.actualHealthBps === null ? "no requirement" : `${j.actualHealthBps} bps (${(j.actualHealthBps / 10000).toFixed(4)}x)`],
+    // excess rounds down: a shortfall's magnitude rounds up
+    [j.excess.startsWith("-") ? "shortfall" : "excess", usd(j.excess).replace(/^-/, "")],
+    [
+      "health",
+      j.actualHealthBps === null ? "no requirement" : `${j.actualHealthBps} bps (${(j.actualHealthBps / 10000).toFixed(4)}x)`,
+    ],
   ];
   out.push(...table(lines, [false, true]));
   out.push("");

@@ -2,8 +2,9 @@
  * The risk oracle's tool: market data (spots, vols, instrument terms) -> risk parameters.
  *
  * `buildRiskParams(market)` validates a market file (docs/market-format.md) and produces
- *   - `params`: the risk-parameter JSON of SPEC.md ("Risk parameters"), with a SPAN-style risk array of
- *     K = 16 scenarios per instrument, and
+ *   - `params`: version-2 risk parameters (README "Input rules"), with one risk group per underlying
+ *     (group id = the underlying's `groupId`, by default its 1-based position in `underlyings`) and
+ *     a SPAN-style risk array of K = 16 scenarios per instrument, and
  *   - `report`: a greeks report (value, delta, gamma, vega, worst scenario) for the risk desk.
  *
  * Exactness: everything that is a decimal in the input stays an exact rational (bigints). Perpetual
@@ -14,10 +15,12 @@
  * option minimum is rounded UP.
  */
 import { ZkMarginError, show } from "../errors.js";
-import { LAYOUT_V1 } from "../config/layout.js";
+import { LAYOUT_V2 } from "../config/layout.js";
 import {
   ID_LIMIT,
   MAX_TOKEN_DECIMALS,
+  TIME_BITS,
+  TIME_LIMIT,
   UNIT_VALUE_BITS,
   UNIT_VALUE_LIMIT,
   USD_PLACES,
@@ -56,6 +59,8 @@ export interface MarketUnderlying {
   priceScanRange: string;
   /** Vol scan range as an absolute change of annualised vol (0.10 = +/-10 vol points). */
   volScanRange: string;
+  /** Id of the underlying's risk group (default: its 1-based position in `underlyings`). */
+  groupId?: number;
 }
 
 export interface MarketInstrument {
@@ -78,18 +83,25 @@ export interface MarketInstrument {
 export interface MarketFile {
   version: 1;
   epoch: number;
+  /** Whole seconds (the params commit asOf as unix seconds). */
   asOf: string;
+  /** Seconds; copied to the params (default 3600). */
+  maxStatementAge?: number;
   scan?: MarketScan;
   underlyings: MarketUnderlying[];
   /** Collateral assets, copied through to the params unchanged (the params parser validates them). */
   assets: unknown[];
   instruments: MarketInstrument[];
+  /** Venues whose holdings statements the pool accepts, copied through (the params parser validates them). */
+  venues?: unknown[];
 }
 
 export interface InstrumentParamsJson {
   id: number;
   symbol: string;
   kind: ParamsInstrumentKind;
+  /** The symbol of the instrument's risk group (= its underlying's symbol). */
+  group: string;
   decimals: number;
   /** K decimal strings: USD P&L of one whole long unit per scenario, at most 8 decimals. */
   riskArray: string[];
@@ -97,15 +109,28 @@ export interface InstrumentParamsJson {
   shortOptionMinimum: string;
 }
 
+export interface GroupParamsJson {
+  id: number;
+  symbol: string;
+}
+
 export interface RiskParamsJson {
-  version: 1;
+  version: 2;
   epoch: number;
   asOf: string;
+  maxStatementAge: number;
   scenarios: string[];
-  /** Copied from the market file (sorted by id); see SPEC.md for their shape. */
+  /** Copied from the market file (sorted by id); see README "Input rules" for their shape. */
   assets: unknown[];
+  /** One per underlying, sorted by id. */
+  groups: GroupParamsJson[];
   instruments: InstrumentParamsJson[];
+  /** Copied from the market file (sorted by id), or []. */
+  venues: unknown[];
 }
+
+/** Default statement freshness window (seconds) when the market file does not set one. */
+export const DEFAULT_MAX_STATEMENT_AGE = 3600;
 
 export interface ResolvedScan {
   extremeMultiple: string;
@@ -182,8 +207,8 @@ function makeScenarios(): ScenarioDef[] {
 }
 
 const SCENARIO_DEFS: readonly ScenarioDef[] = Object.freeze(makeScenarios());
-if (SCENARIO_DEFS.length !== LAYOUT_V1.scenarios) {
-  throw new Error(`market scenarios (${SCENARIO_DEFS.length}) do not match the layout's K = ${LAYOUT_V1.scenarios}`);
+if (SCENARIO_DEFS.length !== LAYOUT_V2.scenarios) {
+  throw new Error(`market scenarios (${SCENARIO_DEFS.length}) do not match the layout's K = ${LAYOUT_V2.scenarios}`);
 }
 
 /** The 16 scenario labels, in risk-array order. */
@@ -388,6 +413,7 @@ interface Scan {
 interface Underlying {
   raw: MarketUnderlying;
   index: number;
+  groupId: number;
   spot: bigint;
   volatility: bigint;
   priceScanRange: bigint;
@@ -429,10 +455,20 @@ function parseUnderlyings(v: unknown, scan: Scan): Map<string, Underlying> {
   const bySymbol = new Map<string, Underlying>();
   list.forEach((item, index) => {
     const path = `underlyings[${index}]`;
-    const o = expectObject(item, path, ["symbol", "spot", "volatility", "priceScanRange", "volScanRange"], [], "an underlying");
+    const o = expectObject(item, path, ["symbol", "spot", "volatility", "priceScanRange", "volScanRange"], ["groupId"], "an underlying");
     const symbol = expectSymbol(o.symbol, `${path}.symbol`);
     const first = [...bySymbol.values()].find((u) => u.raw.symbol.toUpperCase() === symbol.toUpperCase());
     if (first) fail(`duplicate underlying symbol ${show(symbol)} (symbols are case-insensitive)`, `${path}.symbol`, symbol, `unique; already used by underlyings[${first.index}]`);
+    const groupId = o.groupId === undefined ? index + 1 : expectInteger(o.groupId, `${path}.groupId`, 0, Number(ID_LIMIT) - 1);
+    const sameGroup = [...bySymbol.values()].find((u) => u.groupId === groupId);
+    if (sameGroup) {
+      fail(
+        `risk group id ${groupId} is also the group of underlyings[${sameGroup.index}] (${sameGroup.raw.symbol}); each underlying is its own group`,
+        `${path}.groupId`,
+        o.groupId ?? groupId,
+        `unique; by default an underlying's group id is its 1-based position in "underlyings"`,
+      );
+    }
     const spot = expectDecimal(o.spot, `${path}.spot`, { min: "0", minExclusive: true });
     const volatility = expectDecimal(o.volatility, `${path}.volatility`, { min: scan.raw.minVolatility, max: MAX_VOL });
     const priceScanRange = expectDecimal(o.priceScanRange, `${path}.priceScanRange`, { min: "0", minExclusive: true });
@@ -454,7 +490,8 @@ function parseUnderlyings(v: unknown, scan: Scan): Map<string, Underlying> {
       priceScanRange: o.priceScanRange as string,
       volScanRange: o.volScanRange as string,
     };
-    bySymbol.set(symbol, { raw, index, spot, volatility, priceScanRange, volScanRange });
+    if (o.groupId !== undefined) raw.groupId = groupId;
+    bySymbol.set(symbol, { raw, index, groupId, spot, volatility, priceScanRange, volScanRange });
   });
   return bySymbol;
 }
@@ -656,11 +693,28 @@ function checkUnitValue(valueE8: bigint, inst: Instrument, what: string): void {
 
 /** Validate a market file and build the risk parameters and a greeks report. */
 export function buildRiskParams(market: unknown): { params: RiskParamsJson; report: GreeksReport } {
-  const root = expectObject(market, "", ["version", "epoch", "asOf", "underlyings", "assets", "instruments"], ["scan"], "the market file");
+  const root = expectObject(
+    market,
+    "",
+    ["version", "epoch", "asOf", "underlyings", "assets", "instruments"],
+    ["scan", "maxStatementAge", "venues"],
+    "the market file",
+  );
   if (root.version !== 1) fail(`unsupported market file version ${show(root.version)}`, "version", root.version, "1");
   const epoch = expectInteger(root.epoch, "epoch", 0, Number.MAX_SAFE_INTEGER);
   const asOfMs = expectInstant(root.asOf, "asOf");
   const asOf = root.asOf as string;
+  if (asOfMs % 1000 !== 0) fail(`${show(asOf)} is not a whole second: the parameters commit asOf as unix seconds`, "asOf", asOf, "whole seconds");
+  if (asOfMs < 0 || BigInt(asOfMs / 1000) >= TIME_LIMIT) fail(`${show(asOf)} is before 1970 or too far ahead`, "asOf", asOf, `0 <= unix seconds < 2^${TIME_BITS}`);
+  const maxStatementAge =
+    root.maxStatementAge === undefined
+      ? DEFAULT_MAX_STATEMENT_AGE
+      : expectInteger(root.maxStatementAge, "maxStatementAge", 0, Number(TIME_LIMIT) - 1);
+  const venuesIn = root.venues === undefined ? [] : expectArray(root.venues, "venues");
+  const venues = (structuredClone(venuesIn) as unknown[])
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => assetKey(x.a) - assetKey(y.a) || x.i - y.i)
+    .map((x) => x.a);
   const scan = parseScan(root.scan);
   const underlyings = parseUnderlyings(root.underlyings, scan);
 
@@ -688,6 +742,7 @@ export function buildRiskParams(market: unknown): { params: RiskParamsJson; repo
       id: inst.raw.id,
       symbol: inst.raw.symbol,
       kind: inst.raw.kind === "call" || inst.raw.kind === "put" ? "option" : inst.raw.kind,
+      group: inst.underlying.raw.symbol,
       decimals: inst.raw.decimals,
       riskArray,
       shortOptionMinimum,
@@ -701,7 +756,20 @@ export function buildRiskParams(market: unknown): { params: RiskParamsJson; repo
   }
 
   const scenarios = [...SCENARIO_LABELS];
-  const params: RiskParamsJson = { version: 1, epoch, asOf, scenarios, assets, instruments: paramsInstruments };
+  const groups: GroupParamsJson[] = [...underlyings.values()]
+    .map((u) => ({ id: u.groupId, symbol: u.raw.symbol }))
+    .sort((a, b) => a.id - b.id);
+  const params: RiskParamsJson = {
+    version: 2,
+    epoch,
+    asOf,
+    maxStatementAge,
+    scenarios,
+    assets,
+    groups,
+    instruments: paramsInstruments,
+    venues,
+  };
   const report: GreeksReport = {
     epoch,
     asOf,

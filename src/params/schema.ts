@@ -1,8 +1,9 @@
 /**
- * JSON Schemas for the risk-parameter and portfolio files (SPEC.md "Risk parameters", "Portfolio").
- * They check structure only; numeric rules (decimal places, bit budgets, tier order) are checked in
- * parse.ts so that their errors can state the limit. Amounts, prices and risk values are decimal
- * strings; their schema type is left open so that a JSON number gets the clearer decimal error.
+ * JSON Schemas for the risk-parameter (version 2) and portfolio files (README "Input rules").
+ * They check structure only; numeric rules (decimal places, bit budgets, tier order, group
+ * references, curve points, capacities) are checked in parse.ts so that their errors can state the
+ * limit. Amounts, prices, risk values and venue key coordinates are decimal strings; their schema type
+ * is left open so that a JSON number gets the clearer decimal error.
  */
 export const SYMBOL_PATTERN = "^(?![0-9]+$)[A-Za-z0-9][A-Za-z0-9._:/+-]{0,63}$";
 const symbol = {
@@ -16,11 +17,12 @@ const decimals = { type: "integer", minimum: 0, maximum: 18 };
 export const riskParamsSchema = {
   type: "object",
   additionalProperties: false,
-  required: ["version", "epoch", "asOf", "scenarios", "assets", "instruments"],
+  required: ["version", "epoch", "asOf", "maxStatementAge", "scenarios", "assets", "groups", "instruments"],
   properties: {
-    version: { const: 1 },
+    version: { const: 2 },
     epoch: { type: "integer", minimum: 0 },
     asOf: { type: "string" },
+    maxStatementAge: { type: "integer", minimum: 0 },
     scenarios: { type: "array", items: { type: "string" } },
     assets: {
       type: "array",
@@ -47,19 +49,43 @@ export const riskParamsSchema = {
         },
       },
     },
+    groups: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["id", "symbol"],
+        properties: { id, symbol },
+      },
+    },
     instruments: {
       type: "array",
       items: {
         type: "object",
         additionalProperties: false,
-        required: ["id", "symbol", "kind", "decimals", "riskArray", "shortOptionMinimum"],
+        required: ["id", "symbol", "kind", "group", "decimals", "riskArray", "shortOptionMinimum"],
         properties: {
           id,
           symbol,
           kind: { enum: ["perpetual", "future", "option"] },
+          // a group symbol, or a group id as an integer or a digit string (checked in parse.ts)
+          group: {},
           decimals,
           riskArray: { type: "array" },
           shortOptionMinimum: {},
+        },
+      },
+    },
+    venues: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["id", "name", "publicKey"],
+        properties: {
+          id,
+          name: { type: "string", minLength: 1, maxLength: 64 },
+          publicKey: { type: "array", minItems: 2, maxItems: 2 },
         },
       },
     },

@@ -1,27 +1,32 @@
 import { capacity, layoutTag, type TreeLayout } from "../config/layout.js";
 import { poseidon, toField } from "../crypto/poseidon.js";
-import { EPOCH_LIMIT, ID_LIMIT, UNIT_VALUE_LIMIT, VALUE_LIMIT } from "../config/limits.js";
+import { EPOCH_LIMIT, FIELD_MODULUS, ID_LIMIT, TIME_LIMIT, UNIT_VALUE_LIMIT, VALUE_LIMIT } from "../config/limits.js";
 import { ZkMarginError } from "../errors.js";
-import type { AssetParams, InstrumentParams, RiskParams } from "./types.js";
+import type { AssetParams, GroupParams, InstrumentParams, RiskParams, VenueParams } from "./types.js";
 
 /**
- * The risk-parameter commitment (docs/params-tree.md is the normative description).
+ * The risk-parameter commitment, layout v2 (docs/params-tree.md is the normative description).
  *
  *   assetLeaf      = Poseidon(2T+2)(1, id, unitValueE26, u_1..u_{T-1}, h_1..h_T)
  *   instrumentLeaf = Poseidon(4)(2, id, shortOptionMinimumUnitE26, Poseidon(K)(riskUnitE26[0..K-1] mod p))
+ *   groupLeaf      = Poseidon(3)(3, id, instrumentSubtreeRoot)   (the group's instruments, sorted by id)
+ *   venueLeaf      = Poseidon(4)(4, id, Ax, Ay)
  *   padding leaf   = 0
  *   node           = Poseidon(arity)(children...)      (per-level arity from the layout)
- *   paramsRoot     = Poseidon(4)(layoutTag, epoch, assetRoot, instrumentRoot)
+ *   paramsRoot     = Poseidon(7)(layoutTag, epoch, asOfUnix, maxStatementAge, assetRoot, groupRoot, venueRoot)
  *
  * Tier padding: an asset with n < T tiers is padded at the FRONT with zero-width tiers
  * (threshold 0, bps equal to its first tier), so the unbounded tier is always tier T.
  * Thresholds u_t are cumulative USD values in 1e-26 USD (upTo * 10^26).
- * The first input of each leaf is its type tag, so an asset leaf can never be opened as an
- * instrument leaf (different tag and different Poseidon width) and the padding leaf 0 has no
- * preimage under either.
+ * The first input of each leaf is its type tag and the four kinds use different Poseidon widths
+ * (2T+2, 4, 3, 4) in different trees, so a leaf of one kind can never be opened as another (the
+ * instrument and venue leaves share a width but differ in tag and live in different trees), and the
+ * padding leaf 0 has no preimage under any of them.
  */
 export const TAG_ASSET = 1n;
 export const TAG_INSTRUMENT = 2n;
+export const TAG_GROUP = 3n;
+export const TAG_VENUE = 4n;
 export const PADDING_LEAF = 0n;
 const E18 = 10n ** 18n;
 
@@ -53,6 +58,14 @@ export function riskArrayHash(ins: InstrumentParams): bigint {
 
 export function instrumentLeaf(ins: InstrumentParams): bigint {
   return poseidon([TAG_INSTRUMENT, BigInt(ins.id), ins.shortOptionMinimumUnitE26, riskArrayHash(ins)]);
+}
+
+export function groupLeaf(group: GroupParams, instrumentSubtreeRoot: bigint): bigint {
+  return poseidon([TAG_GROUP, BigInt(group.id), instrumentSubtreeRoot]);
+}
+
+export function venueLeaf(venue: VenueParams): bigint {
+  return poseidon([TAG_VENUE, BigInt(venue.id), venue.publicKey[0], venue.publicKey[1]]);
 }
 
 /** Sibling data for one level of an opening: the other arity-1 children, in order, and our position. */
@@ -136,33 +149,78 @@ export function rootFromOpening(leaf: bigint, levels: readonly OpeningLevel[]): 
 export interface ParamsTree {
   layout: TreeLayout;
   epoch: bigint;
+  asOfUnix: bigint;
+  maxStatementAge: bigint;
   assetTree: MixedArityTree;
-  instrumentTree: MixedArityTree;
+  groupTree: MixedArityTree;
+  /** One instrument subtree per group, by group index (params.groups order). */
+  instrumentTrees: MixedArityTree[];
+  venueTree: MixedArityTree;
   assetRoot: bigint;
-  instrumentRoot: bigint;
+  groupRoot: bigint;
+  venueRoot: bigint;
   paramsRoot: bigint;
 }
 
-export function computeParamsRoot(layout: TreeLayout, epoch: bigint, assetRoot: bigint, instrumentRoot: bigint): bigint {
-  return poseidon([layoutTag(layout), epoch, assetRoot, instrumentRoot]);
+export function computeParamsRoot(
+  layout: TreeLayout,
+  fields: { epoch: bigint; asOfUnix: bigint; maxStatementAge: bigint; assetRoot: bigint; groupRoot: bigint; venueRoot: bigint },
+): bigint {
+  return poseidon([layoutTag(layout), fields.epoch, fields.asOfUnix, fields.maxStatementAge, fields.assetRoot, fields.groupRoot, fields.venueRoot]);
 }
 
 /**
- * The tree builder's own bound check (the circuit relies on it, see docs/params-tree.md): every
- * committed value within its documented width, tiers ordered. parseRiskParams gives the same
- * guarantees with JSON paths; this guards parameters built in code.
+ * The tree builder's own check (the circuit relies on it, see docs/params-tree.md): the same
+ * structural rules as a published file (at least one asset; ids unique and sorted; indexes as the
+ * layout places them; every instrument in a listed group; capacities) and every committed value
+ * within its documented width. parseRiskParams gives the same guarantees with JSON paths; this
+ * guards parameters built in code, so two leaves with the same id can never reach a root.
  */
 export function checkLeafBounds(params: RiskParams): void {
   const { layout } = params;
   const fail = (what: string, value: unknown, limit: string) => {
-    throw new ZkMarginError("BIT_BUDGET", `${what} is outside the tree's bit budget (${limit})`, { path: what, value, limit });
+    throw new ZkMarginError("BIT_BUDGET", `${what} is outside the tree's rules (${limit})`, { path: what, value: String(value), limit });
   };
+  if (params.version !== 2) fail("version", params.version, "2");
+  if (params.assets.length < 1) fail("assets", params.assets.length, "at least one asset");
   if (params.assets.length > capacity(layout.assetArities)) fail("assets", params.assets.length, `<= ${capacity(layout.assetArities)}`);
-  if (params.instruments.length > capacity(layout.instrumentArities)) fail("instruments", params.instruments.length, `<= ${capacity(layout.instrumentArities)}`);
+  if (params.groups.length > capacity(layout.groupArities)) fail("groups", params.groups.length, `<= ${capacity(layout.groupArities)}`);
+  if (params.venues.length > capacity(layout.venueArities)) fail("venues", params.venues.length, `<= ${capacity(layout.venueArities)}`);
   if (params.epoch < 0n || params.epoch >= EPOCH_LIMIT) fail("epoch", params.epoch, "< 2^64");
+  if (params.asOfUnix < 0n || params.asOfUnix >= TIME_LIMIT) fail("asOf", params.asOfUnix, "0 <= unix seconds < 2^40");
+  if (params.maxStatementAge < 0n || params.maxStatementAge >= TIME_LIMIT) fail("maxStatementAge", params.maxStatementAge, "0 <= seconds < 2^40");
+  const sortedUnique = (list: readonly { id: number }[], what: string) => {
+    list.forEach((x, i) => {
+      if (!Number.isInteger(x.id) || x.id < 0 || BigInt(x.id) >= ID_LIMIT) fail(`${what}[${i}].id`, x.id, "0 <= id < 2^32");
+      if (i > 0 && x.id <= list[i - 1]!.id) fail(`${what}[${i}].id`, x.id, `unique and sorted by id: above ${list[i - 1]!.id}`);
+    });
+  };
+  sortedUnique(params.assets, "assets");
+  sortedUnique(params.groups, "groups");
+  sortedUnique(params.instruments, "instruments");
+  sortedUnique(params.venues, "venues");
+  params.assets.forEach((a, i) => {
+    if (a.index !== i) fail(`asset ${a.symbol} index`, a.index, `${i} (its position by id)`);
+  });
+  params.groups.forEach((g, i) => {
+    if (g.index !== i) fail(`group ${g.symbol} index`, g.index, `${i} (its position by id)`);
+  });
+  params.venues.forEach((v, i) => {
+    if (v.index !== i) fail(`venue ${v.name} index`, v.index, `${i} (its position by id)`);
+    for (const c of v.publicKey) if (c < 0n || c >= FIELD_MODULUS) fail(`venue ${v.name} public key`, c, "a field element < p");
+  });
+  const perGroup = new Map<number, number>();
+  const groupIds = new Set(params.groups.map((g) => g.id));
+  const instCap = capacity(layout.instrumentArities);
+  for (const ins of params.instruments) {
+    if (!groupIds.has(ins.groupId)) fail(`instrument ${ins.symbol} group`, ins.groupId, "a listed group id");
+    const n = perGroup.get(ins.groupId) ?? 0;
+    if (ins.index !== n) fail(`instrument ${ins.symbol} index`, ins.index, `${n} (its position by id within its group)`);
+    if (n + 1 > instCap) fail(`group ${ins.groupId} instruments`, n + 1, `<= ${instCap}`);
+    perGroup.set(ins.groupId, n + 1);
+  }
   for (const a of params.assets) {
     const at = `asset ${a.symbol}`;
-    if (a.id < 0 || BigInt(a.id) >= ID_LIMIT) fail(`${at} id`, a.id, "< 2^32");
     if (a.unitValueE26 <= 0n || a.unitValueE26 >= UNIT_VALUE_LIMIT) fail(`${at} unit value`, a.unitValueE26, "0 < v < 2^112");
     const { thresholdsE26, bps } = paddedTiers(a, layout.tiers);
     thresholdsE26.forEach((u, t) => {
@@ -174,7 +232,6 @@ export function checkLeafBounds(params: RiskParams): void {
   }
   for (const i of params.instruments) {
     const at = `instrument ${i.symbol}`;
-    if (i.id < 0 || BigInt(i.id) >= ID_LIMIT) fail(`${at} id`, i.id, "< 2^32");
     if (i.riskUnitE26.length !== layout.scenarios) fail(`${at} risk array`, i.riskUnitE26.length, `${layout.scenarios} values`);
     for (const r of i.riskUnitE26) if (r <= -UNIT_VALUE_LIMIT || r >= UNIT_VALUE_LIMIT) fail(`${at} risk value`, r, "|r| < 2^112");
     const m = i.shortOptionMinimumUnitE26;
@@ -182,19 +239,34 @@ export function checkLeafBounds(params: RiskParams): void {
   }
 }
 
-/** Build both trees and the root the pool posts on-chain (after checkLeafBounds). */
+/** Build the trees and the root the pool posts on-chain (after checkLeafBounds). */
 export function buildParamsTree(params: RiskParams): ParamsTree {
   checkLeafBounds(params);
   const { layout } = params;
   const assetTree = new MixedArityTree(layout.assetArities, params.assets.map((a) => assetLeaf(a, layout)));
-  const instrumentTree = new MixedArityTree(layout.instrumentArities, params.instruments.map(instrumentLeaf));
+  const instrumentTrees = params.groups.map(
+    (g) => new MixedArityTree(layout.instrumentArities, params.instruments.filter((i) => i.groupId === g.id).map(instrumentLeaf)),
+  );
+  const groupTree = new MixedArityTree(
+    layout.groupArities,
+    params.groups.map((g, gi) => groupLeaf(g, instrumentTrees[gi]!.root)),
+  );
+  const venueTree = new MixedArityTree(layout.venueArities, params.venues.map(venueLeaf));
+  const fields = {
+    epoch: params.epoch,
+    asOfUnix: params.asOfUnix,
+    maxStatementAge: params.maxStatementAge,
+    assetRoot: assetTree.root,
+    groupRoot: groupTree.root,
+    venueRoot: venueTree.root,
+  };
   return {
     layout,
-    epoch: params.epoch,
+    ...fields,
     assetTree,
-    instrumentTree,
-    assetRoot: assetTree.root,
-    instrumentRoot: instrumentTree.root,
-    paramsRoot: computeParamsRoot(layout, params.epoch, assetTree.root, instrumentTree.root),
+    groupTree,
+    instrumentTrees,
+    venueTree,
+    paramsRoot: computeParamsRoot(layout, fields),
   };
 }

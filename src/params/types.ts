@@ -21,6 +21,14 @@ export interface AssetParams {
   index: number;
 }
 
+/** A risk group (normally one underlying). Scenario k of a group moves only its instruments. */
+export interface GroupParams {
+  id: number;
+  symbol: string;
+  /** Leaf index in the group tree (groups sorted by id). */
+  index: number;
+}
+
 export type InstrumentKind = "perpetual" | "future" | "option";
 
 export interface InstrumentParams {
@@ -28,6 +36,8 @@ export interface InstrumentParams {
   symbol: string;
   kind: InstrumentKind;
   decimals: number;
+  /** The id of the instrument's risk group. */
+  groupId: number;
   /** Per scenario, USD P&L of one whole long unit, 8 decimals. */
   riskE8: bigint[];
   /** USD per whole short unit, 8 decimals. */
@@ -36,17 +46,37 @@ export interface InstrumentParams {
   riskUnitE26: bigint[];
   /** Short-option minimum of one base unit in 1e-26 USD. */
   shortOptionMinimumUnitE26: bigint;
-  /** Leaf index in the instrument tree (instruments sorted by id). */
+  /** Leaf index inside its group's instrument subtree (the group's instruments sorted by id). */
   index: number;
 }
 
-/** Validated, normalized risk parameters. Assets and instruments are sorted by id. */
+/** A venue whose holdings statements the pool accepts (verified mode): Baby Jubjub EdDSA key. */
+export interface VenueParams {
+  id: number;
+  name: string;
+  /** Public key (Ax, Ay), field elements. */
+  publicKey: [bigint, bigint];
+  /** Leaf index in the venue tree (venues sorted by id). */
+  index: number;
+}
+
+/**
+ * Validated, normalized risk parameters (version 2). Assets, groups, instruments and venues are
+ * sorted by id. Every instrument's `groupId` names one of `groups`.
+ */
 export interface RiskParams {
-  version: 1;
+  version: 2;
   epoch: bigint;
+  /** As published (ISO 8601 with a zone). */
   asOf: string;
+  /** asOf as unix seconds (committed under paramsRoot). */
+  asOfUnix: bigint;
+  /** Seconds; a venue statement is fresh iff |asOf(statement) - asOf| <= maxStatementAge. Committed. */
+  maxStatementAge: bigint;
   scenarios: string[];
   assets: AssetParams[];
+  groups: GroupParams[];
   instruments: InstrumentParams[];
+  venues: VenueParams[];
   layout: TreeLayout;
 }

@@ -17,7 +17,11 @@ export interface PositionHolding {
   quantityBase: bigint;
 }
 
-/** A validated portfolio: each asset and instrument at most once, sorted by tree leaf index, no zero holdings. */
+/**
+ * A validated portfolio: each asset and instrument at most once, no zero holdings. Collateral is
+ * sorted by asset index; positions by (group index, instrument index inside the group), which is the
+ * circuit's slot order (the positions of one group are contiguous).
+ */
 export interface Portfolio {
   collateral: CollateralHolding[];
   positions: PositionHolding[];
@@ -64,7 +68,7 @@ function checkAmount(base: bigint, path: string, raw: unknown, decimals: number,
 }
 
 /**
- * Validate a private portfolio against published risk parameters (SPEC.md "Portfolio").
+ * Validate a private portfolio against published risk parameters (README "Input rules").
  * Keys are symbols or numeric ids; amounts are decimal strings with at most the asset's or
  * instrument's decimals. Zero holdings are dropped; anything else invalid is a ZkMarginError.
  */
@@ -117,8 +121,10 @@ export function parsePortfolio(json: unknown, params: RiskParams): Portfolio {
     if (quantityBase !== 0n) positions.push({ instrument, quantityBase });
   }
 
+  const groupIndex = new Map(params.groups.map((g) => [g.id, g.index]));
+  const gi = (p: PositionHolding): number => groupIndex.get(p.instrument.groupId) ?? -1;
   collateral.sort((a, b) => a.asset.index - b.asset.index);
-  positions.sort((a, b) => a.instrument.index - b.instrument.index);
+  positions.sort((a, b) => gi(a) - gi(b) || a.instrument.index - b.instrument.index);
   return { collateral, positions };
 }
 

@@ -1,9 +1,12 @@
 import { createHash } from "node:crypto";
+import { MAX_HEALTH_BPS, MIN_HEALTH_BPS } from "../config/limits.js";
 import { compileValidator } from "../util/schema.js";
 
 /**
  * A proof bundle: everything a verifier needs except the verification key. JSON, no secrets.
- * publicSignals are in snarkjs order: [commitment, paramsRoot, healthBps, context].
+ * publicSignals are in snarkjs order: [commitment, paramsRoot, terms, context], where
+ * terms = healthBps + creditLimitCents * 2^32 (healthBps < 2^32, creditLimitCents < 2^64): the two
+ * statement parameters packed into one public signal to keep on-chain verification in budget.
  */
 export interface Groth16Proof {
   pi_a: string[];
@@ -14,7 +17,7 @@ export interface Groth16Proof {
 }
 
 export interface ProofBundle {
-  zkmargin: 1;
+  zkmargin: 2;
   protocol: "groth16";
   curve: "bn128";
   /** Circuit configuration name (small, standard, ...). */
@@ -26,6 +29,8 @@ export interface ProofBundle {
   /** Epoch of those parameters (informational; bound through paramsRoot). */
   epoch: number;
   healthBps: number;
+  /** The credit limit the statement covers, USD in integer cents (decimal string). */
+  creditLimitCents: string;
   /** The verifier's challenge or the on-chain binding (0x, 32 bytes). */
   context: string;
   /** Poseidon commitment to the portfolio (0x, 32 bytes). */
@@ -36,13 +41,28 @@ export interface ProofBundle {
   createdAt: string;
 }
 
-/** The private opening of a bundle's commitment: give it only to an attestor. */
+/**
+ * The private opening of a bundle's commitment (`prove --opening`): give it only to an attestor or an
+ * auditor. Holdings are named by id (symbols are labels, not committed) in base units, and the
+ * opening carries the paramsRoot it was made under, so whoever holds it and the parameters can
+ * recompute the commitment (checkOpening). JSON object keys are decimal ids.
+ */
 export interface CommitmentOpening {
-  zkmarginOpening: 1;
+  zkmarginOpening: 2;
+  /** Circuit configuration name (its slot counts shape the commitment). */
   config: string;
+  /** Risk-parameter root the holdings were resolved under (0x, 32 bytes). */
+  paramsRoot: string;
+  /** Epoch of those parameters (informational; bound through paramsRoot). */
+  epoch: number;
+  /** Poseidon commitment to the portfolio (0x, 32 bytes). */
   commitment: string;
+  /** The commitment's random salt (0x, 32 bytes): SECRET. */
   salt: string;
-  portfolio: { collateral: Record<string, string>; positions: Record<string, string> };
+  /** Asset id -> balance in the asset's base units (decimal string, > 0). */
+  collateral: Record<string, string>;
+  /** Instrument id -> signed size in the instrument's base units (decimal string, != 0). */
+  positions: Record<string, string>;
 }
 
 const hex32 = { type: "string", pattern: "^0x[0-9a-f]{64}$", description: "0x followed by 64 lowercase hex digits" };
@@ -50,16 +70,17 @@ const dec = { type: "string", pattern: "^(0|[1-9][0-9]*)$", description: "a deci
 export const bundleSchema = {
   type: "object",
   additionalProperties: false,
-  required: ["zkmargin", "protocol", "curve", "config", "circuitHash", "paramsRoot", "epoch", "healthBps", "context", "commitment", "publicSignals", "proof", "setup", "createdAt"],
+  required: ["zkmargin", "protocol", "curve", "config", "circuitHash", "paramsRoot", "epoch", "healthBps", "creditLimitCents", "context", "commitment", "publicSignals", "proof", "setup", "createdAt"],
   properties: {
-    zkmargin: { const: 1 },
+    zkmargin: { const: 2 },
     protocol: { const: "groth16" },
     curve: { const: "bn128" },
     config: { type: "string" },
     circuitHash: { type: "string", pattern: "^[0-9a-f]{64}$", description: "64 hex digits" },
     paramsRoot: hex32,
     epoch: { type: "integer", minimum: 0 },
-    healthBps: { type: "integer", minimum: 10000 },
+    healthBps: { type: "integer", minimum: MIN_HEALTH_BPS, maximum: MAX_HEALTH_BPS },
+    creditLimitCents: { ...dec, maxLength: 20 },
     context: hex32,
     commitment: hex32,
     publicSignals: { type: "array", minItems: 4, maxItems: 4, items: dec },
@@ -87,6 +108,45 @@ export const bundleSchema = {
 
 export const validateBundleShape = compileValidator(bundleSchema, "proof bundle");
 
+const id = { type: "string", pattern: "^(0|[1-9][0-9]{0,9})$", description: "a decimal id" };
+export const openingSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["zkmarginOpening", "config", "paramsRoot", "epoch", "commitment", "salt", "collateral", "positions"],
+  properties: {
+    zkmarginOpening: { const: 2 },
+    config: { type: "string" },
+    paramsRoot: hex32,
+    epoch: { type: "integer", minimum: 0 },
+    commitment: hex32,
+    salt: hex32,
+    collateral: {
+      type: "object",
+      propertyNames: id,
+      additionalProperties: { type: "string", pattern: "^[1-9][0-9]{0,39}$", description: "a positive whole number of base units" },
+    },
+    positions: {
+      type: "object",
+      propertyNames: id,
+      additionalProperties: { type: "string", pattern: "^-?[1-9][0-9]{0,39}$", description: "a nonzero signed whole number of base units" },
+    },
+  },
+} as const;
+
+export const validateOpeningShape = compileValidator(openingSchema, "commitment opening");
+
 export function vkeySha256(vkey: unknown): string {
   return createHash("sha256").update(JSON.stringify(vkey)).digest("hex");
+}
+
+/**
+ * The packed public signal `terms` = healthBps + creditLimitCents * 2^32. Unique only while
+ * healthBps < 2^32 and creditLimitCents < 2^64 (then terms < 2^96 < p): a verifier checks both.
+ */
+export const TERMS_SHIFT = 1n << 32n;
+export function packTerms(healthBps: number, creditLimitCents: bigint): bigint {
+  return BigInt(healthBps) + creditLimitCents * TERMS_SHIFT;
+}
+export function unpackTerms(terms: bigint): { healthBps: bigint; creditLimitCents: bigint } {
+  return { healthBps: terms % TERMS_SHIFT, creditLimitCents: terms / TERMS_SHIFT };
 }

@@ -78,3 +78,6 @@ export function checkFieldElement(x: bigint, what: string): void {
     });
   }
 }
+
+/** Check an opening against parameters and recompute its commitment (see opening.ts). */
+export { checkOpening, makeOpening, type CheckedOpening } from "./opening.js";

@@ -6,11 +6,12 @@ import { marginReportJson, type MarginReportJson } from "../engine/report.js";
 import { ZkMarginError } from "../errors.js";
 import { buildParamsTree, type ParamsTree } from "../params/tree.js";
 import type { RiskParams } from "../params/types.js";
-import { type Portfolio, portfolioToJson } from "../portfolio/parse.js";
+import type { Portfolio } from "../portfolio/parse.js";
 import { type ProgressFn, silent, timed } from "../util/progress.js";
 import { toHex32 } from "../crypto/poseidon.js";
 import { type CommitmentOpening, type Groth16Proof, type ProofBundle, vkeySha256 } from "./bundle.js";
 import { randomSalt } from "./commitment.js";
+import { makeOpening } from "./opening.js";
 import { buildWitnessInput } from "./witness.js";
 
 /** What proving needs from a setup: the wasm witness generator, the final zkey and its vkey. */
@@ -45,13 +46,16 @@ export interface ProveResult {
 }
 
 /**
- * Prove that `portfolio` meets margin at `healthBps` under `params`, bound to `context`.
+ * Prove that `portfolio` meets margin at `healthBps` with credit limit `creditLimitCents` (USD
+ * cents, default 0) under `params`, bound to `context`:
+ * 10000 * adjustedCollateral >= healthBps * (requirement + creditLimit).
  * Refuses (ShortfallError, with the engine's breakdown) before proving when the book fails.
  */
 export async function proveMargin(args: {
   params: RiskParams;
   portfolio: Portfolio;
   healthBps: number;
+  creditLimitCents?: bigint;
   context: bigint;
   config: CircuitConfig;
   artifacts: ProvingArtifacts;
@@ -61,7 +65,8 @@ export async function proveMargin(args: {
 }): Promise<ProveResult> {
   const progress = args.progress ?? silent;
   const t0 = performance.now();
-  const margin = computeMargin(args.params, args.portfolio, args.healthBps);
+  const creditLimitCents = args.creditLimitCents ?? 0n;
+  const margin = computeMargin(args.params, args.portfolio, args.healthBps, creditLimitCents);
   if (!margin.ok) throw new ShortfallError(marginReportJson(margin, args.params));
   const tree = args.tree ?? buildParamsTree(args.params);
   const salt = args.salt ?? randomSalt();
@@ -70,6 +75,7 @@ export async function proveMargin(args: {
     tree,
     portfolio: args.portfolio,
     healthBps: args.healthBps,
+    creditLimitCents,
     context: args.context,
     salt,
     config: args.config,
@@ -85,7 +91,7 @@ export async function proveMargin(args: {
   }
   const vkey = JSON.parse(readFileSync(args.artifacts.vkey, "utf8")) as unknown;
   const bundle: ProofBundle = {
-    zkmargin: 1,
+    zkmargin: 2,
     protocol: "groth16",
     curve: "bn128",
     config: args.config.name,
@@ -93,6 +99,7 @@ export async function proveMargin(args: {
     paramsRoot: toHex32(tree.paramsRoot),
     epoch: Number(args.params.epoch),
     healthBps: args.healthBps,
+    creditLimitCents: creditLimitCents.toString(),
     context: toHex32(args.context),
     commitment: toHex32(w.commitment),
     publicSignals,
@@ -100,12 +107,13 @@ export async function proveMargin(args: {
     setup: { insecure: args.artifacts.insecure, label: args.artifacts.label, vkeySha256: vkeySha256(vkey) },
     createdAt: new Date().toISOString(),
   };
-  const opening: CommitmentOpening = {
-    zkmarginOpening: 1,
-    config: args.config.name,
-    commitment: bundle.commitment,
-    salt: toHex32(salt),
-    portfolio: portfolioToJson(args.portfolio),
-  };
+  const opening: CommitmentOpening = makeOpening({
+    config: args.config,
+    paramsRoot: tree.paramsRoot,
+    epoch: args.params.epoch,
+    commitment: w.commitment,
+    salt,
+    portfolio: args.portfolio,
+  });
   return { bundle, opening, margin, seconds: { witnessInput: (t1 - t0) / 1000, prove: (t2 - t1) / 1000, total: (t2 - t0) / 1000 } };
 }

@@ -1,10 +1,12 @@
 import * as snarkjs from "snarkjs";
-import { FIELD_MODULUS } from "../config/limits.js";
+import { CREDIT_LIMIT_CENTS_LIMIT, FIELD_MODULUS } from "../config/limits.js";
+import { formatCreditLimit } from "../engine/margin.js";
 import { ZkMarginError } from "../errors.js";
 import { buildParamsTree } from "../params/tree.js";
 import type { RiskParams } from "../params/types.js";
 import { toHex32 } from "../crypto/poseidon.js";
-import { type ProofBundle, validateBundleShape, vkeySha256 } from "./bundle.js";
+import { type ProofBundle, packTerms, TERMS_SHIFT, unpackTerms, validateBundleShape, vkeySha256 } from "./bundle.js";
+import { checkDevKey } from "./devKey.js";
 
 export interface VerifyCheck {
   name: string;
@@ -13,41 +15,90 @@ export interface VerifyCheck {
 }
 
 export interface VerifyResult {
+  /** Every check passed (warnings do not fail a bundle; an INSECURE key does not either). */
   valid: boolean;
+  /**
+   * The verification key is an INSECURE dev key (made from the dev powers of tau, whose secrets come
+   * from a public seed: anyone can forge proofs for it), or the verifier's own setup record says so.
+   * Decided from the key, never from the bundle's `setup.insecure`.
+   */
+  insecure: boolean;
+  /** The statement the proof establishes, read from the bundle's named fields (meaningful only when valid). */
+  statement: { commitment: string; paramsRoot: string; healthBps: number; creditLimitCents: string; context: string };
   checks: VerifyCheck[];
+  /** The details of the checks that passed with a warning, for printing. */
+  warnings: string[];
+}
+
+export interface VerifyOptions {
+  /** Published risk parameters: the bundle's paramsRoot must be their root. */
+  params?: RiskParams;
+  /** Require at least this health (basis points). */
+  minHealthBps?: number;
+  /** Require a credit limit of at least this many USD cents. */
+  minCreditLimitCents?: bigint;
+  /** Require this context (the verifier's challenge or on-chain binding). */
+  context?: bigint;
+  /**
+   * The verifier's own record of the key (e.g. its setup.json) says it is INSECURE. Adds to the
+   * check of the key itself; it can never make a dev key pass as secure.
+   */
+  keyInsecure?: boolean;
 }
 
 /** Validate a bundle's shape; throws a ZkMarginError naming the field. */
 export function parseBundle(json: unknown): ProofBundle {
+  const v = (json as { zkmargin?: unknown } | null)?.zkmargin;
+  if (v === 1) {
+    throw new ZkMarginError("SCHEMA", "is a version-1 proof bundle (no credit limit); prove again with this version of zkmargin", {
+      path: "zkmargin",
+      value: 1,
+      limit: "2",
+    });
+  }
   validateBundleShape(json);
   return json as ProofBundle;
 }
 
+const WARN = "warning: ";
+
 /**
  * Verify a proof bundle with a verification key: the Groth16 proof over the bundle's public signals,
- * the named fields agreeing with those signals, every signal below the field modulus, and (when
- * `params` is given) the bundle's paramsRoot being the root of those parameters. `minHealthBps`
- * and `context` let a verifier insist on its own threshold and challenge.
+ * the signals being [commitment, paramsRoot, terms, context] with terms = packTerms(healthBps,
+ * creditLimitCents) for the bundle's named fields (healthBps < 2^32 and creditLimitCents < 2^64, so
+ * the packing is unique), every signal below the field modulus, and, when given, the verifier's own
+ * parameters, minimum health, minimum credit limit and challenge. Whether the key is INSECURE is
+ * decided from the key itself (isDevKey) and reported as `insecure` with a warning check; a bundle
+ * claiming a setup that differs from the key's is reported with a warning too.
  */
-export async function verifyMargin(
-  bundle: ProofBundle,
-  vkey: unknown,
-  opts: { params?: RiskParams; minHealthBps?: number; context?: bigint } = {},
-): Promise<VerifyResult> {
+export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const vk = vkey as { protocol?: string; curve?: string; nPublic?: number } | null;
+  if (vk?.protocol !== "groth16" || vk?.nPublic !== 4) {
+    throw new ZkMarginError(
+      "FILE",
+      `not a zkmargin Groth16 verification key (protocol ${String(vk?.protocol)}, ${String(vk?.nPublic)} public signals, expected groth16 with 4)`,
+    );
+  }
   const checks: VerifyCheck[] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+
   const sig = bundle.publicSignals.map((s) => BigInt(s));
   add("field", sig.every((x) => x < FIELD_MODULUS), "every public signal is below the BN254 field modulus");
-  const named = [BigInt(bundle.commitment), BigInt(bundle.paramsRoot), BigInt(bundle.healthBps), BigInt(bundle.context)];
+  const healthBps = BigInt(bundle.healthBps);
+  const creditLimitCents = BigInt(bundle.creditLimitCents);
+  const termsOk = healthBps >= 0n && healthBps < TERMS_SHIFT && creditLimitCents < CREDIT_LIMIT_CENTS_LIMIT;
+  add(
+    "terms",
+    termsOk,
+    `healthBps ${bundle.healthBps} < 2^32 and creditLimitCents ${bundle.creditLimitCents} < 2^64 (so terms packs them uniquely)`,
+  );
+  const named = [BigInt(bundle.commitment), BigInt(bundle.paramsRoot), termsOk ? packTerms(bundle.healthBps, creditLimitCents) : -1n, BigInt(bundle.context)];
+  const unpacked = sig[2] === undefined ? undefined : unpackTerms(sig[2]);
   add(
     "signals",
-    named.every((x, i) => x === sig[i]),
-    "publicSignals are [commitment, paramsRoot, healthBps, context] as named in the bundle",
+    termsOk && named.every((x, i) => x === sig[i]) && unpacked?.healthBps === healthBps && unpacked.creditLimitCents === creditLimitCents,
+    "publicSignals are [commitment, paramsRoot, healthBps + creditLimitCents * 2^32, context] as named in the bundle",
   );
-  const vk = vkey as { protocol?: string; curve?: string; nPublic?: number };
-  if (vk?.protocol !== "groth16" || vk?.nPublic !== 4) {
-    throw new ZkMarginError("FILE", `not a zkmargin Groth16 verification key (protocol ${String(vk?.protocol)}, ${String(vk?.nPublic)} public signals, expected groth16 with 4)`);
-  }
   let proofOk = false;
   if (checks.every((c) => c.ok)) {
     proofOk = (await snarkjs.groth16.verify(vkey, bundle.publicSignals, bundle.proof, { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} })) as boolean;
@@ -60,16 +111,49 @@ export async function verifyMargin(
     const root = buildParamsTree(opts.params).paramsRoot;
     add("paramsRoot", toHex32(root) === bundle.paramsRoot, `the bundle's paramsRoot ${bundle.paramsRoot} is the root of the given parameters (${toHex32(root)})`);
   } else {
-    add("paramsRoot", true, "warning: NOT checked against published parameters (a prover can make its own); pass them to check");
+    add("paramsRoot", true, `${WARN}NOT checked against published parameters (a prover can make its own); pass them to check`);
   }
   if (opts.minHealthBps !== undefined) {
     add("health", bundle.healthBps >= opts.minHealthBps, `healthBps ${bundle.healthBps} >= required ${opts.minHealthBps}`);
   }
+  if (opts.minCreditLimitCents !== undefined) {
+    add(
+      "credit",
+      creditLimitCents >= opts.minCreditLimitCents,
+      `credit limit ${formatCreditLimit(creditLimitCents)} USD >= required ${formatCreditLimit(opts.minCreditLimitCents)} USD`,
+    );
+  }
   if (opts.context !== undefined) {
     add("context", BigInt(bundle.context) === opts.context, `context is the verifier's challenge ${toHex32(opts.context)}`);
   } else {
-    add("context", true, "warning: NOT checked against your challenge (a replayed bundle would pass); pass it to check");
+    add("context", true, `${WARN}NOT checked against your challenge (a replayed bundle would pass); pass it to check`);
   }
-  if (bundle.setup.insecure) add("setup", true, "warning: made with an INSECURE dev setup; worthless outside development");
-  return { valid: checks.every((c) => c.ok), checks };
+
+  // Trust in the key: decided from the key (and the verifier's own record), never from the bundle.
+  const dev = checkDevKey(vkey);
+  const insecure = dev.dev || opts.keyInsecure === true;
+  if (insecure) {
+    const why = dev.dev
+      ? `its ${dev.alphaIsDev && dev.betaIsDev ? "alpha and beta are" : dev.alphaIsDev ? "alpha is" : "beta is"} the public dev seed's`
+      : "your setup record says so";
+    add("setup", true, `${WARN}the verification key is from an INSECURE dev setup (${why}): anyone can forge proofs for it; worthless outside development`);
+    if (!bundle.setup.insecure) {
+      add("setup", true, `${WARN}the bundle claims a secure setup ("${bundle.setup.label}") but the key is INSECURE: the bundle's claim is ignored`);
+    }
+  } else if (bundle.setup.insecure) {
+    add("setup", true, `${WARN}inconsistent bundle: it claims an INSECURE dev setup, but this verification key is not a dev key (the key decides)`);
+  }
+  return {
+    valid: checks.every((c) => c.ok),
+    insecure,
+    statement: {
+      commitment: bundle.commitment,
+      paramsRoot: bundle.paramsRoot,
+      healthBps: bundle.healthBps,
+      creditLimitCents: bundle.creditLimitCents,
+      context: bundle.context,
+    },
+    checks,
+    warnings: checks.filter((c) => c.ok && c.detail.startsWith(WARN)).map((c) => c.detail.slice(WARN.length)),
+  };
 }

@@ -9,20 +9,25 @@ import type { RiskParams } from "../../src/params/types.js";
 import { parsePortfolio } from "../../src/portfolio/parse.js";
 import { proveMargin } from "../../src/prove/prove.js";
 import type { ProofBundle } from "../../src/prove/bundle.js";
+import { computeMargin } from "../../src/engine/margin.js";
 import {
   attestationsAt,
   attestorDomain,
-  commitmentTag,
+  borrowFromPool,
   contextFor,
   decodeContractError,
   deployPool,
   deriveContext,
+  liquidateAccount,
+  poolAccountOf,
   poolAt,
+  poolErrorAbis,
   postParams,
   registryAt,
   signPortfolioAttestation,
   statusOf,
   submitAttestation,
+  tokenAt,
   type Deployment,
   type PoolArtifacts,
 } from "../../src/chain/pool.js";
@@ -36,6 +41,11 @@ describe("chain: attestations on an in-process EVM", function () {
   const config = getConfig("small");
   const params = parseRiskParams(fixtureJson("params-small.json"));
   const book = parsePortfolio({ collateral: { USDC: "10000", ETH: "3" }, positions: { "ETH-PERP": "50", "ETH-C-2200": "-100" } }, params);
+  // The largest credit limit the book supports at 1.25x: 10000 * adjusted >= 12500 * (requirement + L).
+  const m = computeMargin(params, book, 12500, 0n);
+  const MAX_LIMIT = (m.adjustedCollateralE30 - 12500n * m.requirementE26) / (12500n * 10n ** 24n);
+  const LIMIT = MAX_LIMIT / 2n; // the credit limit proven in most cases below (USD cents)
+  const CENT = 10_000n; // pool token base units per cent
   let setup: SetupArtifacts;
   let fx: ChainFixture;
   let artifacts: PoolArtifacts;
@@ -44,7 +54,7 @@ describe("chain: attestations on an in-process EVM", function () {
   let registry: Contract, attestations: Contract, pool: Contract;
   const gas: Record<string, number> = {};
 
-  const abis = () => [artifacts.MarginAttestations.abi, artifacts.RiskParamsRegistry.abi, artifacts.ExamplePool.abi];
+  const abis = () => poolErrorAbis(artifacts);
   async function expectRevert(p: Promise<unknown>, name: string) {
     try {
       await p;
@@ -56,11 +66,12 @@ describe("chain: attestations on an in-process EVM", function () {
     }
     assert.fail(`expected revert ${name}`);
   }
-  async function prove(opts: { healthBps?: number; context: bigint; p?: RiskParams }): Promise<ProofBundle> {
+  async function prove(opts: { healthBps?: number; creditLimitCents?: bigint; context: bigint; p?: RiskParams }): Promise<ProofBundle> {
     const r = await proveMargin({
       params: opts.p ?? params,
       portfolio: book,
       healthBps: opts.healthBps ?? 12500,
+      creditLimitCents: opts.creditLimitCents ?? LIMIT,
       context: opts.context,
       config,
       artifacts: provingArtifacts(setup),
@@ -98,8 +109,10 @@ describe("chain: attestations on an in-process EVM", function () {
   });
 
   let first: ProofBundle;
-  it("records a first attestation: isHealthy, status, event; the pool lends", async () => {
+  it("records a first attestation with its credit limit: isHealthy, creditLimitOf, status, event", async () => {
+    assert.ok(LIMIT > 0n, `the test book supports a credit limit at 1.25x (max ${MAX_LIMIT} cents)`);
     first = await prove({ context: (await contextFor(attestations, trader.address)).context });
+    assert.equal(first.creditLimitCents, LIMIT.toString());
     const r = await submitAttestation(as(trader), first);
     gas["submit, first (self-declared)"] = r.gasUsed;
     // the first attestation of an account pays ~20,000 for a fresh storage slot
@@ -107,16 +120,34 @@ describe("chain: attestations on an in-process EVM", function () {
     const s = await statusOf(attestations, registry, trader.address, 12500);
     assert.equal(s.healthy, true);
     assert.equal(s.healthBps, 12500);
+    assert.equal(s.creditLimitCents, LIMIT.toString());
+    assert.equal(s.liveCreditLimitCents, LIMIT.toString());
     assert.equal(s.epoch, Number(params.epoch));
-    assert.equal(s.commitmentTag, commitmentTag(first.commitment));
+    assert.equal(s.commitment, first.commitment);
     assert.equal(s.nonce, 1);
     assert.equal(s.attestor, null);
     assert.equal(await attestations.getFunction("isHealthy")(trader.address, 12501), false);
-    await (await (pool.connect(trader) as Contract).getFunction("borrow")(1000n)).wait();
-    assert.equal(await pool.getFunction("debtOf")(trader.address), 1000n);
-    assert.equal(await pool.getFunction("isLiquidatable")(trader.address), false);
+    assert.equal(await attestations.getFunction("creditLimitOf")(trader.address, 12500), LIMIT);
+    assert.equal(await attestations.getFunction("creditLimitOf")(trader.address, 12501), 0n);
     const logs = await attestations.queryFilter(attestations.filters.AttestationRecorded!(trader.address));
     assert.equal(logs.length, 1);
+    const ev = (logs[0] as unknown as { args: { creditLimitCents: bigint; healthBps: bigint; commitment: bigint } }).args;
+    assert.equal(ev.creditLimitCents, LIMIT);
+    assert.equal(ev.healthBps, 12500n);
+    assert.equal(ev.commitment, BigInt(first.commitment));
+  });
+
+  it("the pool lends up to the attested limit and refuses a borrow beyond it with a plain message", async () => {
+    const lend = pool.connect(trader) as Contract;
+    await borrowFromPool(lend, LIMIT * CENT);
+    const p = await poolAccountOf(lend, tokenAt(d, artifacts, trader), trader.address);
+    assert.equal(p.debtCents, LIMIT.toString());
+    assert.equal(p.headroomCents, "0");
+    assert.equal(p.tokenBalance, (LIMIT * CENT).toString());
+    const r = await expectRevert(borrowFromPool(lend, CENT), "ExamplePool__CreditLimitExceeded");
+    assert.deepEqual(r.args.slice(3), [LIMIT + 1n, LIMIT]);
+    assert.match(r.message, /borrow of 0\.01 USD would bring debt to [0-9,]+\.[0-9]{2} USD, above the attested credit limit [0-9,]+\.[0-9]{2} USD/);
+    assert.equal(await pool.getFunction("isLiquidatable")(trader.address), false);
   });
 
   it("a refresh (the account's next attestation) stays within 265,000 gas", async () => {
@@ -124,6 +155,28 @@ describe("chain: attestations on an in-process EVM", function () {
     const r = await submitAttestation(as(trader), b);
     gas["submit, refresh (self-declared)"] = r.gasUsed;
     assert.ok(r.gasUsed <= 265_000, `refresh used ${r.gasUsed} gas`);
+    first = b;
+  });
+
+  it("refuses a proof submitted with another credit limit or health than it was made for", async () => {
+    const ctx = (await contextFor(attestations, trader.address)).context;
+    const b = await prove({ context: ctx });
+    for (const [healthBps, limit] of [
+      [12500, LIMIT + 1n],
+      [12500, LIMIT - 1n],
+      [12500, 0n],
+      [12500, LIMIT + (1n << 32n)],
+      [12499, LIMIT],
+      [12000, LIMIT],
+    ] as const) {
+      await expectRevert(submitAttestation(as(trader), { ...b, healthBps, creditLimitCents: limit.toString() }), "MarginAttestations__InvalidProof");
+    }
+    // a solvency proof (limit 0) cannot be recorded as a credit limit either
+    const zero = await prove({ context: ctx, creditLimitCents: 0n });
+    assert.equal(zero.creditLimitCents, "0");
+    await expectRevert(submitAttestation(as(trader), { ...zero, creditLimitCents: LIMIT.toString() }), "MarginAttestations__InvalidProof");
+    // the untampered proof is accepted
+    await submitAttestation(as(trader), b);
     first = b;
   });
 
@@ -221,7 +274,8 @@ describe("chain: attestations on an in-process EVM", function () {
     const r = await submitAttestation(as(trader), b, older);
     assert.equal((await statusOf(attestations, registry, trader.address)).expiresAt, asOf - 80000 + 86400);
     gas["submit, refresh (with attestor)"] = r.gasUsed;
-    assert.ok(r.gasUsed <= 275_000, `attested refresh used ${r.gasUsed}`);
+    // the signature adds an ECDSA recovery (3,000) and the attestor lookup (2,100) to a refresh
+    assert.ok(r.gasUsed <= 270_000, `attested refresh used ${r.gasUsed}`);
     assert.equal((await statusOf(attestations, registry, trader.address)).attestor, attestor.address);
     // revoked: the existing attestation no longer counts, and the next proof is refused
     await (await (attestations.connect(owner) as Contract).getFunction("setAttestor")(attestor.address, false)).wait();
@@ -234,6 +288,7 @@ describe("chain: attestations on an in-process EVM", function () {
   it("superseded roots stay accepted for the grace period, then the account is liquidatable", async () => {
     await submitAttestation(as(trader), await prove({ context: (await contextFor(attestations, trader.address)).context }));
     assert.equal(await attestations.getFunction("isHealthy")(trader.address, 10000), true);
+    const recordedExpiry = (await statusOf(attestations, registry, trader.address)).expiresAt;
     const next = fixtureJson("params-small.json");
     next.epoch = Number(params.epoch) + 1;
     const nextParams = parseRiskParams(next);
@@ -242,15 +297,41 @@ describe("chain: attestations on an in-process EVM", function () {
     assert.equal(await attestations.getFunction("isHealthy")(trader.address, 10000), true);
     const stillOk = await prove({ context: (await contextFor(attestations, trader.address)).context });
     await submitAttestation(as(trader), stillOk);
+    const graceEnd = (await statusOf(attestations, registry, trader.address)).expiresAt;
+    assert.ok(graceEnd < recordedExpiry + 1, "attestationOf caps the expiry at the grace end");
     await fx.increaseTime(3601);
     assert.equal(await attestations.getFunction("isHealthy")(trader.address, 10000), false);
+    const st = await statusOf(attestations, registry, trader.address);
+    assert.equal(st.expired, true, "attestationOf reads the attestation as expired once its epoch's grace has ended");
+    assert.equal(st.expiresAt, graceEnd);
+    assert.equal(st.liveCreditLimitCents, "0");
     assert.equal(await pool.getFunction("isLiquidatable")(trader.address), true);
     await expectRevert((pool.connect(trader) as Contract).getFunction("borrow")(1n), "ExamplePool__NotHealthy");
+    // liquidation needs the debt repaid: refused without the tokens, then done by a funded liquidator
+    const debt = (await pool.getFunction("debtOf")(trader.address)) as bigint;
+    assert.ok(debt > 0n);
+    const liq = fx.wallets[5]!;
+    const token = tokenAt(d, artifacts, owner);
+    await expectRevert((pool.connect(liq) as Contract).getFunction("liquidate")(trader.address), "ExampleUSD__InsufficientAllowance");
+    await (await token.getFunction("mint")(liq.address, debt)).wait();
+    const cash = (await token.getFunction("balanceOf")(d.pool)) as bigint;
+    const lr = await liquidateAccount(pool.connect(liq) as Contract, token.connect(liq) as Contract, trader.address);
+    gas["pool liquidate (liquidator repays)"] = lr.gasUsed;
+    assert.equal(await token.getFunction("balanceOf")(d.pool), cash + debt);
+    assert.equal(await pool.getFunction("debtOf")(trader.address), 0n);
+    assert.equal(await pool.getFunction("claimOf")(trader.address, liq.address), debt);
     const late = await prove({ context: (await contextFor(attestations, trader.address)).context });
     await expectRevert(submitAttestation(as(trader), late), "MarginAttestations__RootNotAcceptable");
-    // re-proving under the new root restores health
+    // re-proving under the new root restores health; the account settles the liquidator's claim
+    // (paid to the liquidator) before it may borrow again
     const fresh = await prove({ context: (await contextFor(attestations, trader.address)).context, p: nextParams });
     await submitAttestation(as(trader), fresh);
+    const lend = pool.connect(trader) as Contract;
+    await expectRevert(borrowFromPool(lend, CENT), "ExamplePool__OutstandingClaims");
+    await (await (token.connect(trader) as Contract).getFunction("approve")(d.pool, debt)).wait();
+    await (await lend.getFunction("payClaim")(liq.address, debt)).wait();
+    assert.equal(await token.getFunction("balanceOf")(liq.address), debt);
+    await borrowFromPool(lend, CENT);
     assert.equal(await pool.getFunction("isLiquidatable")(trader.address), false);
     // and an attestation expires after its TTL
     await fx.increaseTime(86401);

@@ -1,41 +1,64 @@
 import { strict as assert } from "node:assert";
+import fc from "fast-check";
 import { failingConstraints } from "../../src/circuit/r1cs.js";
-import { harness, inputFor, laxCheck } from "./harness.js";
-import { smallParams } from "../helpers.js";
+import { GROUP_RISK_LIMIT } from "../../src/config/limits.js";
 import { computeMargin } from "../../src/engine/margin.js";
+import { parseRiskParams } from "../../src/params/parse.js";
+import { buildParamsTree } from "../../src/params/tree.js";
 import { parsePortfolio } from "../../src/portfolio/parse.js";
+import { arbCreditLimitCents, arbParams, arbPortfolioFor } from "../arbitraries.js";
+import { throwsZk, smallParams } from "../helpers.js";
+import { harness, inputFor, laxCheck } from "./harness.js";
 
 describe("circuit (small): agreement with the engine", function () {
   this.timeout(600_000);
   const params = smallParams();
 
-  it("accepts a passing book: witness satisfies every constraint and outputs the SDK's commitment", async () => {
+  it("accepts a passing two-group book: witness satisfies every constraint and outputs the SDK's commitment", async () => {
     const h = await harness("small");
-    const book = { collateral: { USDC: "10000", ETH: "3" }, positions: { "ETH-C-2200": "-100", "ETH-PERP": "50" } };
-    const { input, commitment, publicSignals } = inputFor(h, params, book, { healthBps: 12500 });
+    const book = { collateral: { USDC: "30000", ETH: "3" }, positions: { "ETH-C-2200": "-100", "ETH-PERP": "50", "BTC-PERP": "1", "BTC-P-45000": "-2" } };
+    const { input, commitment, publicSignals } = inputFor(h, params, book, { healthBps: 12500, creditLimitCents: 500_000n });
     const w = await h.strict.calculate(input);
     assert.deepEqual(failingConstraints(h.r1cs, w), []);
     assert.equal(w[1], commitment);
     assert.deepEqual(w.slice(1, 5), publicSignals);
   });
 
-  it("rejects a failing book by the constraint check (not just witness generation)", async () => {
+  it("decides exactly at break-even and one step past it (health and credit limit)", async () => {
     const h = await harness("small");
+    // USDC 10,000 -> 9,800 adjusted; ETH group requirement 8,000 (ETH-C-2200 -100, ETH-PERP +50).
+    // health: 10000 * 9,800 >= h * 8,000 iff h <= 12,250.
     const book = { collateral: { USDC: "10000" }, positions: { "ETH-C-2200": "-100", "ETH-PERP": "50" } };
-    // exact break-even is 12250 bps (see the engine's hand-worked case)
-    const ok = inputFor(h, params, book, { healthBps: 12250 });
-    assert.deepEqual((await laxCheck(h, ok.input)).failing, []);
+    assert.deepEqual((await laxCheck(h, inputFor(h, params, book, { healthBps: 12250 }).input)).failing, []);
     const bad = inputFor(h, params, book, { healthBps: 12251 });
     assert.ok(!computeMargin(params, parsePortfolio(book, params), 12251).ok);
     assert.ok((await laxCheck(h, bad.input)).failing.length > 0);
     await assert.rejects(h.strict.calculate(bad.input));
+    // credit: at 10,000 bps, 9,800 >= 8,000 + L iff L <= 1,800.00 USD = 180,000 cents.
+    assert.deepEqual((await laxCheck(h, inputFor(h, params, book, { creditLimitCents: 180_000n }).input)).failing, []);
+    assert.ok((await laxCheck(h, inputFor(h, params, book, { creditLimitCents: 180_001n }).input)).failing.length > 0);
+  });
+
+  it("margins each group on its own: a BTC/ETH pair does not net", async () => {
+    const h = await harness("small");
+    // BTC-PERP +1 and ETH-PERP -10 would net in one group (both move with "the market"); as two
+    // groups: BTC worst loss 3,000 (down 3/3), ETH worst loss 10 x 300 = 3,000 (up 3/3): 6,000.
+    const book = { collateral: { USDC: "6000" }, positions: { "BTC-PERP": "1", "ETH-PERP": "-10" } };
+    const m = computeMargin(params, parsePortfolio(book, params), 10000);
+    assert.equal(m.requirementE26, 6000n * 10n ** 26n);
+    // USDC 6,000 -> 5,880 adjusted < 6,000: fails in the engine and in the circuit
+    assert.ok(!m.ok);
+    assert.ok((await laxCheck(h, inputFor(h, params, book).input)).failing.length > 0);
+    const rich = { collateral: { USDC: "6200" }, positions: book.positions };
+    assert.deepEqual((await laxCheck(h, inputFor(h, params, rich).input)).failing, []);
+  });
+
+  it("refuses a book that spans more groups than the circuit has group slots", async () => {
+    const h = await harness("small");
+    const book = { collateral: { USDC: "100000" }, positions: { "BTC-PERP": "1", "ETH-PERP": "1", "SOL-PERP": "1" } };
+    throwsZk(() => inputFor(h, params, book), "CAPACITY", "positions");
   });
 });
-
-import fc from "fast-check";
-import { arbParams, arbPortfolioFor } from "../arbitraries.js";
-import { parseRiskParams } from "../../src/params/parse.js";
-import { buildParamsTree } from "../../src/params/tree.js";
 
 describe("circuit (small): agreement on random portfolios (fast-check)", function () {
   this.timeout(600_000);
@@ -50,21 +73,25 @@ describe("circuit (small): agreement on random portfolios (fast-check)", functio
         book: arbPortfolioFor(pj).filter((b) => Object.keys(b.collateral).length <= 2 && Object.keys(b.positions).length <= 4),
         healthMode: fc.constantFrom("breakEven", "breakEven+1", "random"),
         health: fc.integer({ min: 10000, max: 30000 }),
-        salt: fc.bigInt({ min: 0n, max: (1n << 250n) }),
+        credit: arbCreditLimitCents,
+        salt: fc.bigInt({ min: 0n, max: 1n << 250n }),
       }),
     );
     await fc.assert(
-      fc.asyncProperty(gen, async ({ pj, book, healthMode, health, salt }) => {
+      fc.asyncProperty(gen, async ({ pj, book, healthMode, health, credit, salt }) => {
         const params = parseRiskParams(pj);
         const portfolio = parsePortfolio(book, params);
-        const base = computeMargin(params, portfolio, 10000);
+        const groups = new Set(portfolio.positions.map((q) => q.instrument.groupId));
+        fc.pre(groups.size <= 2);
+        const base = computeMargin(params, portfolio, 10000, credit);
+        const covered = base.requirementE26 + credit * 10n ** 24n;
         let healthBps = health;
-        if (healthMode !== "random" && base.requirementE26 > 0n) {
-          const be = base.adjustedCollateralE30 / base.requirementE26 + (healthMode === "breakEven+1" ? 1n : 0n);
+        if (healthMode !== "random" && covered > 0n) {
+          const be = base.adjustedCollateralE30 / covered + (healthMode === "breakEven+1" ? 1n : 0n);
           if (be >= 10000n && be <= 1_000_000n) healthBps = Number(be);
         }
-        const expected = computeMargin(params, portfolio, healthBps).ok;
-        const { input, commitment } = inputFor(h, params, book, { healthBps, salt, tree: buildParamsTree(params) });
+        const expected = computeMargin(params, portfolio, healthBps, credit).ok;
+        const { input, commitment } = inputFor(h, params, book, { healthBps, creditLimitCents: credit, salt, tree: buildParamsTree(params) });
         const { witness, failing } = await laxCheck(h, input);
         assert.equal(failing.length === 0, expected, `engine says ${expected}, circuit failing constraints: ${failing.length}`);
         assert.equal(witness[1], commitment);
@@ -80,37 +107,47 @@ describe("circuit (small): agreement on random portfolios (fast-check)", functio
 
 describe("circuit (small): values at the edge of the bit budget", function () {
   this.timeout(600_000);
-  const MAX_AMOUNT = ((1n << 96n) - 1n).toString(); // largest balance / |quantity| in base units (0 decimals)
+  const MAX_AMOUNT = (1n << 96n) - 1n; // largest balance / |quantity| in base units
   const MAX_18 = "79228162514.264337593543950335"; // the same number of base units with 18 decimals
   const risk = (v: string) => Array.from({ length: 16 }, (_, k) => (k % 2 ? v : `-${v}`));
   const pj = {
-    version: 1, epoch: 1, asOf: "2026-11-20T16:00:00Z",
+    version: 2, epoch: 1, asOf: "2026-11-20T16:00:00Z", maxStatementAge: 3600,
     scenarios: Array.from({ length: 16 }, (_, k) => `s${k}`),
     assets: [
       // 51,922,968 USD per whole token with 0 decimals: unit value just below 2^112
       { id: 1, symbol: "BIG", decimals: 0, price: "51922968", haircuts: [{ upTo: "1000", bps: 0 }, { upTo: "4000000000000000000000000000000000000", bps: 5000 }, { upTo: null, bps: 10000 }] },
       { id: 2, symbol: "TINY", decimals: 18, price: "0.00000001", haircuts: [{ upTo: null, bps: 0 }] },
     ],
+    groups: [{ id: 1, symbol: "G1" }, { id: 2, symbol: "G2" }],
     instruments: [
-      { id: 7, symbol: "X", kind: "option", decimals: 0, riskArray: risk("51922968"), shortOptionMinimum: "51922968" },
-      { id: 8, symbol: "Y", kind: "option", decimals: 0, riskArray: risk("51922967.99999999"), shortOptionMinimum: "0.00000001" },
-      { id: 9, symbol: "Z", kind: "perpetual", decimals: 18, riskArray: risk("0.00000001"), shortOptionMinimum: "0" },
+      { id: 7, symbol: "X", kind: "option", group: "G1", decimals: 0, riskArray: risk("51922968"), shortOptionMinimum: "51922968" },
+      { id: 8, symbol: "Y", kind: "option", group: "G2", decimals: 0, riskArray: risk("51922967.99999999"), shortOptionMinimum: "0.00000001" },
+      { id: 9, symbol: "Z", kind: "perpetual", group: "G2", decimals: 18, riskArray: risk("0.00000001"), shortOptionMinimum: "0" },
     ],
   };
-  const cases: [string, any, number][] = [
-    ["max collateral, no positions, max health", { collateral: { BIG: MAX_AMOUNT, TINY: "1" }, positions: {} }, 1_000_000],
-    ["max everything against max collateral", { collateral: { BIG: MAX_AMOUNT, TINY: MAX_18 }, positions: { X: `-${MAX_AMOUNT}`, Y: MAX_AMOUNT, Z: `-${MAX_18}` } }, 10000],
-    ["max shorts, tiny collateral", { collateral: { TINY: "0.000000000000000001" }, positions: { X: `-${MAX_AMOUNT}`, Y: `-${MAX_AMOUNT}` } }, 1_000_000],
-    ["one base unit everywhere", { collateral: { BIG: "1", TINY: "0.000000000000000001" }, positions: { X: "1", Y: "-1", Z: "0.000000000000000001" } }, 10000],
+  const params = parseRiskParams(pj);
+  // the largest |quantity| of X (or Y) whose group loss stays below the circuit's per-group bound 2^150
+  const unitX = params.instruments.find((i) => i.symbol === "X")!.riskUnitE26[1]!;
+  const maxX = ((GROUP_RISK_LIMIT - 1n) / unitX).toString();
+  const cases: [string, any, number, bigint][] = [
+    ["max collateral, no positions, max health, max credit", { collateral: { BIG: MAX_AMOUNT.toString(), TINY: "1" }, positions: {} }, 1_000_000, (1n << 64n) - 1n],
+    ["two groups at the per-group bound against max collateral", { collateral: { BIG: MAX_AMOUNT.toString(), TINY: MAX_18 }, positions: { X: `-${maxX}`, Y: maxX, Z: `-${MAX_18}` } }, 10000, 0n],
+    ["max shorts at the bound, tiny collateral, max health and credit", { collateral: { TINY: "0.000000000000000001" }, positions: { X: `-${maxX}`, Y: `-${maxX}` } }, 1_000_000, (1n << 64n) - 1n],
+    ["one base unit everywhere", { collateral: { BIG: "1", TINY: "0.000000000000000001" }, positions: { X: "1", Y: "-1", Z: "0.000000000000000001" } }, 10000, 1n],
   ];
-  for (const [what, book, health] of cases) {
+  for (const [what, book, health, credit] of cases) {
     it(`agrees with the engine: ${what}`, async () => {
       const h = await harness("small");
-      const params = parseRiskParams(pj);
-      const expected = computeMargin(params, parsePortfolio(book, params), health).ok;
-      const { input } = inputFor(h, params, book, { healthBps: health });
+      const expected = computeMargin(params, parsePortfolio(book, params), health, credit).ok;
+      const { input } = inputFor(h, params, book, { healthBps: health, creditLimitCents: credit });
       const { failing } = await laxCheck(h, input);
       assert.equal(failing.length === 0, expected);
     });
   }
+
+  it("refuses, with the bound named, a group whose loss reaches 2^150 x 1e-26 USD", async () => {
+    const h = await harness("small");
+    const book = { collateral: { BIG: "1" }, positions: { X: (BigInt(maxX) + 1n).toString() } };
+    throwsZk(() => inputFor(h, params, book), "BIT_BUDGET", "groups.G1");
+  });
 });

@@ -51,7 +51,7 @@ export function inputFor(
   h: Harness,
   params: RiskParams,
   book: { collateral: Record<string, string>; positions?: Record<string, string> },
-  opts: { healthBps?: number; context?: bigint; salt?: bigint; tree?: ParamsTree } = {},
+  opts: { healthBps?: number; creditLimitCents?: bigint; context?: bigint; salt?: bigint; tree?: ParamsTree } = {},
 ) {
   const tree = opts.tree ?? buildParamsTree(params);
   const portfolio = parsePortfolio(book, params);
@@ -60,6 +60,7 @@ export function inputFor(
     tree,
     portfolio,
     healthBps: opts.healthBps ?? 10000,
+    creditLimitCents: opts.creditLimitCents ?? 0n,
     context: opts.context ?? 12345n,
     salt: opts.salt ?? 777n,
     config: h.config,

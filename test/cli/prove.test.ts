@@ -40,7 +40,8 @@ describe("cli: setup, prove, verify", function () {
     assert.equal(b.context, `0x${"abc123".padStart(64, "0")}`);
     const o = JSON.parse(readFileSync(opening, "utf8"));
     assert.equal(o.commitment, b.commitment);
-    assert.deepEqual(Object.keys(o.portfolio.positions).length, 4);
+    assert.equal(o.paramsRoot, b.paramsRoot);
+    assert.deepEqual(Object.keys(o.positions).length, 4);
     const v = zk("verify", proof, "--params", PARAMS, "--min-health-bps", "12500", "--context", "0xabc123");
     assert.equal(v.code, 0, v.out + v.err);
     assert.match(v.out, /^VALID/m);
@@ -71,10 +72,38 @@ describe("cli: setup, prove, verify", function () {
     assert.ok(!existsSync(out));
   });
 
+  it("prove --credit-limit: the limit is proven, recorded and checked by verify --min-credit-limit", () => {
+    // hedged book at 12,500 bps: adjusted 71,591.5775, requirement 38,942.43196320 USD, so the
+    // largest credit limit it covers is 71,591.5775 / 1.25 - 38,942.43196320 = 18,330.83 USD.
+    const credit = join(dir, "credit.json");
+    const r = zk("prove", "--params", PARAMS, "--portfolio", ex("hedged-book.json"), "--health-bps", "12500", "--credit-limit", "18000", "--context", "7", "-o", credit);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /credit limit of 18000\.00 USD/);
+    const b = JSON.parse(readFileSync(credit, "utf8"));
+    assert.equal(b.creditLimitCents, "1800000");
+    assert.equal(BigInt(b.publicSignals[2]), 12500n + 1_800_000n * 2n ** 32n);
+    assert.equal(zk("verify", credit, "--min-credit-limit", "18000").code, 0);
+    assert.equal(zk("verify", credit, "--min-credit-limit", "18000.01").code, 1);
+    const over = zk("prove", "--params", PARAMS, "--portfolio", ex("hedged-book.json"), "--health-bps", "12500", "--credit-limit", "18331", "--context", "7", "-o", join(dir, "never2.json"));
+    assert.equal(over.code, 1, over.out + over.err);
+    assert.match(over.err, /shortfall/);
+    assert.ok(!existsSync(join(dir, "never2.json")));
+  });
+
+  it("prove exits 2 on a book spanning more risk groups than the chosen circuit has group slots", () => {
+    const book = join(dir, "three-groups.json");
+    writeFileSync(book, JSON.stringify({ collateral: { USDC: "1000000" }, positions: { "BTC-PERP": "1", "ETH-PERP": "1", "SOL-PERP": "1" } }));
+    const r = zk("prove", "--params", PARAMS, "--portfolio", book, "--health-bps", "10000", "--context", "1", "--config", "small", "-o", join(dir, "x.json"));
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.match(r.err, /positions: positions span 3 risk groups \(BTC, ETH, SOL\); the "small" circuit has 2 group slots/);
+  });
+
   const bad: [string, string[], RegExp][] = [
     ["a missing --context", ["--health-bps", "12500"], /required option '--context <value>' not specified/],
     ["a context at the field modulus", ["--health-bps", "12500", "--context", P], /--context: must be below the BN254 field modulus/],
     ["a context that is not a number", ["--health-bps", "12500", "--context", "hello"], /--context: must be a 0x-prefixed hex number or a decimal integer/],
+    ["a credit limit with fractions of a cent", ["--health-bps", "12500", "--context", "1", "--credit-limit", "10.001"], /--credit-limit: /],
+    ["a negative credit limit", ["--health-bps", "12500", "--context", "1", "--credit-limit", "-5"], /--credit-limit: /],
     ["an unknown configuration", ["--health-bps", "12500", "--context", "1", "--config", "huge"], /--config: unknown circuit configuration "huge"; known: small, standard/],
     ["a book over the small circuit's capacity", ["--health-bps", "10000", "--context", "1", "--config", "small", "--portfolio", ex("concentrated-collateral.json")], /collateral: holds 3 collateral assets; the "small" circuit has 2 collateral slots/],
   ];

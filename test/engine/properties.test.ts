@@ -4,7 +4,8 @@ import { parseRiskParams } from "../../src/params/parse.js";
 import { parsePortfolio } from "../../src/portfolio/parse.js";
 import { computeMargin } from "../../src/engine/margin.js";
 import { marginReportJson } from "../../src/engine/report.js";
-import { arbHealthBps, arbParams, arbPortfolioFor } from "../arbitraries.js";
+import { formatScaledTrim } from "../../src/util/decimal.js";
+import { arbCreditLimitCents, arbHealthBps, arbParams, arbParamsWith, arbPortfolioFor } from "../arbitraries.js";
 
 // An independent reference over exact rationals, computed straight from the decimal strings
 // (no common unit, no per-base-unit scaling): what SPEC.md's formulas say, nothing more.
@@ -28,7 +29,11 @@ const min = (a: Q, b: Q): Q => (cmp(a, b) <= 0 ? a : b);
 const ZERO: Q = { n: 0n, d: 1n };
 const int = (x: number | bigint): Q => ({ n: BigInt(x), d: 1n });
 
-function reference(pj: any, portfolio: any, healthBps: number) {
+/**
+ * SPEC v2 over exact rationals: per-group scan risk and short-option minimum, summed; credit limit
+ * in cents. `credit` is a bigint number of cents.
+ */
+function reference(pj: any, portfolio: any, healthBps: number, credit = 0n) {
   let adjusted = ZERO;
   for (const [sym, amt] of Object.entries(portfolio.collateral as Record<string, string>)) {
     const a = pj.assets.find((x: any) => x.symbol === sym);
@@ -42,40 +47,95 @@ function reference(pj: any, portfolio: any, healthBps: number) {
       if (upper) lower = upper;
     }
   }
-  let scan = ZERO;
-  for (let k = 0; k < 16; k++) {
-    let loss = ZERO;
-    for (const [sym, qty] of Object.entries(portfolio.positions as Record<string, string>)) {
-      const ins = pj.instruments.find((x: any) => x.symbol === sym);
-      loss = sub(loss, mul(q(qty), q(ins.riskArray[k])));
-    }
-    scan = max(scan, loss);
-  }
-  let som = ZERO;
-  for (const [sym, qty] of Object.entries(portfolio.positions as Record<string, string>)) {
+  const positions = Object.entries(portfolio.positions as Record<string, string>).map(([sym, qty]) => {
     const ins = pj.instruments.find((x: any) => x.symbol === sym);
-    som = add(som, mul(max(ZERO, sub(ZERO, q(qty))), q(ins.shortOptionMinimum)));
+    return { ins, qty: q(qty) };
+  }).filter((p) => p.qty.n !== 0n); // zero holdings are dropped: they touch no group
+  // an instrument's group is a symbol, an integer id or a digit-string id
+  const groupOf = (ins: any) => pj.groups.find((g: any) => g.symbol === ins.group || String(g.id) === String(ins.group));
+  let requirement = ZERO;
+  let scanSum = ZERO;
+  let somSum = ZERO;
+  const groups: { symbol: string; scan: Q; som: Q; requirement: Q }[] = [];
+  for (const g of pj.groups) {
+    const inG = positions.filter((p) => groupOf(p.ins) === g);
+    if (inG.length === 0) continue;
+    let scan = ZERO;
+    for (let k = 0; k < 16; k++) {
+      let loss = ZERO;
+      for (const p of inG) loss = sub(loss, mul(p.qty, q(p.ins.riskArray[k])));
+      scan = max(scan, loss);
+    }
+    let som = ZERO;
+    for (const p of inG) som = add(som, mul(max(ZERO, sub(ZERO, p.qty)), q(p.ins.shortOptionMinimum)));
+    const req = max(scan, som);
+    groups.push({ symbol: g.symbol, scan, som, requirement: req });
+    requirement = add(requirement, req);
+    scanSum = add(scanSum, scan);
+    somSum = add(somSum, som);
   }
-  const requirement = max(scan, som);
-  return { adjusted, requirement, ok: cmp(mul(int(10000), adjusted), mul(int(healthBps), requirement)) >= 0 };
+  const creditUsd: Q = { n: credit, d: 100n };
+  const ok = cmp(mul(int(10000), adjusted), mul(int(healthBps), add(requirement, creditUsd))) >= 0;
+  return { adjusted, requirement, scanSum, somSum, groups, ok };
 }
 
-const withBook = arbParams.chain((pj) => fc.record({ pj: fc.constant(pj), book: arbPortfolioFor(pj), health: arbHealthBps }));
+/** v1's model, for comparison: ONE scan over the whole book, requirement = max(0, max_k sum loss, sum shortMin). */
+function referenceV1(pj: any, portfolio: any): Q {
+  const positions = Object.entries(portfolio.positions as Record<string, string>).map(([sym, qty]) => ({
+    ins: pj.instruments.find((x: any) => x.symbol === sym),
+    qty: q(qty),
+  }));
+  let worst = ZERO;
+  for (let k = 0; k < 16; k++) {
+    let loss = ZERO;
+    for (const p of positions) loss = sub(loss, mul(p.qty, q(p.ins.riskArray[k])));
+    worst = max(worst, loss);
+  }
+  let som = ZERO;
+  for (const p of positions) som = add(som, mul(max(ZERO, sub(ZERO, p.qty)), q(p.ins.shortOptionMinimum)));
+  return max(worst, som);
+}
 
-function run(pj: any, book: any, health: number) {
+const E26: Q = { n: 1n, d: 10n ** 26n };
+const fromE26 = (x: bigint): Q => ({ n: x, d: 10n ** 26n });
+const eqQ = (a: Q, b: Q) => cmp(a, b) === 0;
+
+const withBook = arbParams.chain((pj) =>
+  fc.record({ pj: fc.constant(pj), book: arbPortfolioFor(pj), health: arbHealthBps, credit: arbCreditLimitCents }),
+);
+const withOneGroupBook = arbParamsWith({ maxGroups: 1, maxInstruments: 6 }).chain((pj) =>
+  fc.record({ pj: fc.constant(pj), book: arbPortfolioFor(pj), health: arbHealthBps }),
+);
+
+function run(pj: any, book: any, health: number, credit = 0n) {
   const params = parseRiskParams(pj);
-  return computeMargin(params, parsePortfolio(book, params), health);
+  return computeMargin(params, parsePortfolio(book, params), health, credit);
+}
+
+/** The book restricted to the instruments of one group (collateral dropped). */
+function onlyGroup(pj: any, book: any, symbol: string) {
+  const inGroup = new Set(pj.instruments.filter((i: any) => i.group === symbol).map((i: any) => i.symbol));
+  return { collateral: {}, positions: Object.fromEntries(Object.entries(book.positions).filter(([s]) => inGroup.has(s))) };
 }
 
 describe("engine: properties (fast-check)", () => {
-  it("agrees with exact rational arithmetic on the decision and the figures", () => {
+  it("agrees with exact rational arithmetic on the decision and the figures, with a credit limit", () => {
     fc.assert(
-      fc.property(withBook, ({ pj, book, health }) => {
-        const r = run(pj, book, health);
-        const ref = reference(pj, book, health);
+      fc.property(withBook, ({ pj, book, health, credit }) => {
+        const r = run(pj, book, health, credit);
+        const ref = reference(pj, book, health, credit);
         assert.equal(r.ok, ref.ok);
-        assert.equal(cmp({ n: r.adjustedCollateralE30, d: 10n ** 30n }, ref.adjusted), 0);
-        assert.equal(cmp({ n: r.requirementE26, d: 10n ** 26n }, ref.requirement), 0);
+        assert.ok(eqQ({ n: r.adjustedCollateralE30, d: 10n ** 30n }, ref.adjusted));
+        assert.ok(eqQ(fromE26(r.requirementE26), ref.requirement));
+        assert.ok(eqQ(fromE26(r.scanRiskE26), ref.scanSum));
+        assert.ok(eqQ(fromE26(r.shortOptionMinimumE26), ref.somSum));
+        assert.deepEqual(r.groups.map((g) => g.symbol), ref.groups.map((g) => g.symbol));
+        r.groups.forEach((g, i) => {
+          assert.ok(eqQ(fromE26(g.requirementE26), ref.groups[i]!.requirement));
+          assert.ok(eqQ(fromE26(g.scanRiskE26), ref.groups[i]!.scan));
+          assert.ok(eqQ(fromE26(g.shortOptionMinimumE26), ref.groups[i]!.som));
+        });
+        assert.equal(r.creditLimitE26, credit * 10n ** 24n);
       }),
       { numRuns: 300 },
     );
@@ -83,18 +143,130 @@ describe("engine: properties (fast-check)", () => {
 
   it("agrees on the decision near the threshold (health set to the exact break-even, +-1)", () => {
     fc.assert(
-      fc.property(withBook, ({ pj, book }) => {
-        const r0 = run(pj, book, 10000);
-        if (r0.requirementE26 === 0n) return;
-        const breakEven = r0.adjustedCollateralE30 / r0.requirementE26; // floor: the highest passing health
+      fc.property(withBook, ({ pj, book, credit }) => {
+        const r0 = run(pj, book, 10000, credit);
+        const covered = r0.requirementE26 + r0.creditLimitE26;
+        if (covered === 0n) return;
+        const breakEven = r0.adjustedCollateralE30 / covered; // floor: the highest passing health
         for (const h of [breakEven - 1n, breakEven, breakEven + 1n]) {
           if (h < 10000n || h > 1_000_000n) continue;
-          const r = run(pj, book, Number(h));
-          assert.equal(r.ok, reference(pj, book, Number(h)).ok);
+          const r = run(pj, book, Number(h), credit);
+          assert.equal(r.ok, reference(pj, book, Number(h), credit).ok);
           assert.equal(r.ok, h <= breakEven);
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("agrees on books exactly at break-even and one base unit short of it", () => {
+    // Collateral: one asset CASH at $1, 18 decimals, no haircut: one base unit adds exactly 1e12 E30.
+    // The requirement and the credit limit are multiples of 1e12 E30 / healthBps (risk values have
+    // 8 decimals, sizes at most 6), so health x (requirement + credit) is a whole number of CASH base units.
+    const cash = { id: 999, symbol: "CASH", decimals: 18, price: "1", haircuts: [{ upTo: null, bps: 0 }] };
+    let atEven = 0;
+    fc.assert(
+      fc.property(withBook, ({ pj, book, health, credit }) => {
+        const pj2 = { ...pj, assets: [...pj.assets, cash] };
+        const positionsOnly = { collateral: {}, positions: book.positions };
+        const r0 = run(pj2, positionsOnly, health, credit);
+        const neededE30 = BigInt(health) * (r0.requirementE26 + r0.creditLimitE26);
+        assert.equal(neededE30 % 10n ** 12n, 0n);
+        const units = neededE30 / 10n ** 12n;
+        if (units === 0n || units >= 1n << 96n) return;
+        const amount = (x: bigint) => {
+          const s = x.toString().padStart(19, "0");
+          return `${s.slice(0, -18)}.${s.slice(-18)}`;
+        };
+        const even = { collateral: { CASH: amount(units) }, positions: book.positions };
+        const short = { collateral: { CASH: amount(units - 1n) }, positions: book.positions };
+        const re = run(pj2, even, health, credit);
+        assert.equal(re.excessE30, 0n);
+        assert.ok(re.ok);
+        assert.ok(reference(pj2, even, health, credit).ok);
+        const rs = run(pj2, short, health, credit);
+        assert.equal(rs.excessE30, -(10n ** 12n));
+        assert.ok(!rs.ok);
+        assert.ok(!reference(pj2, short, health, credit).ok);
+        atEven++;
+      }),
+      { numRuns: 200 },
+    );
+    assert.ok(atEven > 50, `only ${atEven} break-even books`);
+  });
+
+  it("(a) a book whose instruments all sit in one group gives v1's figures", () => {
+    fc.assert(
+      fc.property(withOneGroupBook, ({ pj, book, health }) => {
+        const r = run(pj, book, health);
+        assert.ok(eqQ(fromE26(r.requirementE26), referenceV1(pj, book)));
+        assert.ok(r.groups.length <= 1);
+        // and the v2 reference agrees with v1 on it
+        assert.ok(eqQ(reference(pj, book, health).requirement, referenceV1(pj, book)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("(a') moving every instrument into one group turns v2 into v1 on any book", () => {
+    fc.assert(
+      fc.property(withBook, ({ pj, book, health }) => {
+        const merged = { ...pj, groups: [{ id: 5, symbol: "ALL" }], instruments: (pj.instruments as any[]).map((i) => ({ ...i, group: "ALL" })) };
+        const r = run(merged, book, health);
+        assert.ok(eqQ(fromE26(r.requirementE26), referenceV1(pj, book)));
+        // v2 with several groups never asks less than v1 (no credit between groups)
+        assert.ok(cmp(fromE26(run(pj, book, health).requirementE26), referenceV1(pj, book)) >= 0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("(b) adding a position in a new group never lowers the requirement", () => {
+    fc.assert(
+      fc.property(withBook, fc.nat(), fc.bigInt({ min: -(10n ** 9n), max: 10n ** 9n }), ({ pj, book, health }, pick, qtyBase) => {
+        const params = parseRiskParams(pj);
+        const touched = new Set(parsePortfolio(book, params).positions.map((p) => p.instrument.groupId));
+        const fresh = params.instruments.filter((i) => !touched.has(i.groupId));
+        if (fresh.length === 0 || qtyBase === 0n) return;
+        const ins = fresh[pick % fresh.length]!;
+        const before = run(pj, book, health);
+        const after = run(pj, { ...book, positions: { ...book.positions, [ins.symbol]: formatScaledTrim(qtyBase, ins.decimals) } }, health);
+        assert.ok(after.requirementE26 >= before.requirementE26);
+        assert.equal(after.groups.length, before.groups.length + 1);
+        if (!before.ok) assert.ok(!after.ok);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("(c) the requirement is the sum of the requirements of the book split by group", () => {
+    fc.assert(
+      fc.property(withBook, ({ pj, book, health }) => {
+        const whole = run(pj, book, health);
+        let sum = 0n;
+        for (const g of pj.groups) {
+          const part = run(pj, onlyGroup(pj, book, g.symbol), health);
+          sum += part.requirementE26;
+          const mine = whole.groups.find((x) => x.symbol === g.symbol);
+          assert.equal(part.requirementE26, mine?.requirementE26 ?? 0n);
+          assert.deepEqual(part.groups[0]?.scenarioLossE26, mine?.scenarioLossE26);
+        }
+        assert.equal(whole.requirementE26, sum);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a credit limit raises the collateral needed by exactly health x limit", () => {
+    fc.assert(
+      fc.property(withBook, ({ pj, book, health, credit }) => {
+        const a = run(pj, book, health, 0n);
+        const b = run(pj, book, health, credit);
+        assert.equal(a.excessE30 - b.excessE30, BigInt(health) * credit * 10n ** 24n);
+        assert.equal(b.requirementE26, a.requirementE26);
+        if (b.ok) assert.ok(a.ok);
+      }),
+      { numRuns: 200 },
     );
   });
 
@@ -106,12 +278,12 @@ describe("engine: properties (fast-check)", () => {
           positions: Object.fromEntries(shuffle(Object.entries(book.positions))),
           collateral: Object.fromEntries(shuffle(Object.entries(book.collateral))),
         };
-        const pj2 = { ...pj, assets: [...pj.assets].reverse(), instruments: [...pj.instruments].reverse() };
+        const pj2 = { ...pj, assets: [...pj.assets].reverse(), groups: [...pj.groups].reverse(), instruments: [...pj.instruments].reverse() };
         const a = run(pj, book, health);
         const b = run(pj2, reordered, health);
         assert.equal(a.ok, b.ok);
         assert.equal(a.adjustedCollateralE30, b.adjustedCollateralE30);
-        assert.deepEqual(a.scenarioLossE26, b.scenarioLossE26);
+        assert.deepEqual(a.groups, b.groups);
         assert.equal(a.requirementE26, b.requirementE26);
       }),
       { numRuns: 200 },
@@ -178,7 +350,7 @@ describe("engine: properties (fast-check)", () => {
         const opposite = { collateral: [], positions: p.positions.map((x) => ({ ...x, quantityBase: -x.quantityBase })) };
         const r = computeMargin(params, p, health);
         const o = computeMargin(params, opposite, health);
-        r.scenarioLossE26.forEach((l, k) => assert.equal(l + o.scenarioLossE26[k]!, 0n));
+        r.groups.forEach((g, i) => g.scenarioLossE26.forEach((l, k) => assert.equal(l + o.groups[i]!.scenarioLossE26[k]!, 0n)));
       }),
       { numRuns: 100 },
     );
@@ -194,6 +366,11 @@ describe("engine: properties (fast-check)", () => {
         assert.ok(cmp(e8(j.adjustedCollateral), { n: r.adjustedCollateralE30, d: 10n ** 30n }) <= 0);
         assert.ok(cmp(e8(j.requirement), { n: r.requirementE26, d: 10n ** 26n }) >= 0);
         assert.ok(cmp(e8(j.excess), { n: r.excessE30, d: 10n ** 30n }) <= 0);
+        // the top-level figures are the sums of the displayed per-group figures
+        const sum = (xs: string[]) => xs.reduce((acc, x) => add(acc, q(x)), ZERO);
+        assert.ok(eqQ(q(j.requirement), sum(j.groups.map((g) => g.requirement))));
+        assert.ok(eqQ(q(j.scanRisk), sum(j.groups.map((g) => g.scanRisk))));
+        j.groups.forEach((g, i) => assert.ok(cmp(q(g.requirement), fromE26(r.groups[i]!.requirementE26)) >= 0));
       }),
       { numRuns: 200 },
     );

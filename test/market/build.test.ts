@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ZkMarginError } from "../../src/errors.js";
+import { parseRiskParams } from "../../src/params/parse.js";
 import { normalCdf, normalPdf } from "../../src/market/normal.js";
 import { blackScholesGreeks, blackScholesPrice, callPrice, putPrice } from "../../src/market/blackScholes.js";
 import {
@@ -238,8 +239,11 @@ describe("market: risk arrays", () => {
     const before = JSON.stringify(m);
     const { params } = buildRiskParams(m);
     assert.equal(JSON.stringify(m), before);
-    assert.deepEqual(Object.keys(params), ["version", "epoch", "asOf", "scenarios", "assets", "instruments"]);
-    assert.equal(params.version, 1);
+    assert.deepEqual(Object.keys(params), ["version", "epoch", "asOf", "maxStatementAge", "scenarios", "assets", "groups", "instruments", "venues"]);
+    assert.equal(params.version, 2);
+    assert.equal(params.maxStatementAge, 3600);
+    assert.deepEqual(params.groups, [{ id: 1, symbol: "ETH" }]);
+    assert.deepEqual(params.venues, []);
     assert.equal(params.epoch, 7);
     assert.equal(params.asOf, "2026-11-20T16:00:00Z");
     assert.deepEqual(params.scenarios, [...SCENARIO_LABELS]);
@@ -248,7 +252,8 @@ describe("market: risk arrays", () => {
     assert.deepEqual(params.instruments.map((i) => i.id), [1001, 1101, 2001]);
     assert.deepEqual(params.instruments.map((i) => i.kind), ["perpetual", "future", "option"]);
     for (const i of params.instruments) {
-      assert.deepEqual(Object.keys(i), ["id", "symbol", "kind", "decimals", "riskArray", "shortOptionMinimum"]);
+      assert.deepEqual(Object.keys(i), ["id", "symbol", "kind", "group", "decimals", "riskArray", "shortOptionMinimum"]);
+      assert.equal(i.group, "ETH");
       assert.equal(i.riskArray.length, 16);
       for (const v of i.riskArray) assert.match(v, /^-?(0|[1-9][0-9]*)(\.[0-9]{0,7}[1-9])?$/);
       assert.ok(!i.riskArray.includes("-0"));
@@ -261,6 +266,13 @@ describe("market: risk arrays", () => {
     const { params, report } = buildRiskParams(market);
     assert.ok(params.instruments.length >= 20 && params.instruments.length <= 30);
     assert.deepEqual(params.assets.map((a: Json) => a.id), [1, 2, 3, 4, 5]);
+    assert.deepEqual(params.groups, [
+      { id: 1, symbol: "BTC" },
+      { id: 2, symbol: "ETH" },
+      { id: 3, symbol: "SOL" },
+    ]);
+    assert.equal(params.maxStatementAge, 3600);
+    assert.equal(params.venues.length, 1);
     const ids = params.instruments.map((i) => i.id);
     assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
     const text = formatGreeksReport(report);
@@ -270,6 +282,96 @@ describe("market: risk arrays", () => {
     assert.equal(eth?.worstLoss, "361.506");
   });
 });
+
+describe("market: risk groups, statement age and venues (version-2 output)", () => {
+  const twoUnderlyings = (): Json => {
+    const m = baseMarket();
+    m.underlyings.unshift({ symbol: "BTC", spot: "91000", volatility: "0.55", priceScanRange: "0.1", volScanRange: "0.1" });
+    m.instruments.push({ id: 1002, symbol: "BTC-PERP", kind: "perpetual", underlying: "BTC", contractSize: "1", decimals: 4 });
+    return m;
+  };
+
+  it("makes one group per underlying: id = 1-based position in underlyings, symbol = the underlying's", () => {
+    const { params } = buildRiskParams(twoUnderlyings());
+    assert.deepEqual(params.groups, [
+      { id: 1, symbol: "BTC" },
+      { id: 2, symbol: "ETH" },
+    ]);
+    assert.deepEqual(
+      params.instruments.map((i) => [i.symbol, i.group]),
+      [
+        ["ETH-PERP", "ETH"],
+        ["BTC-PERP", "BTC"],
+        ["ETH-26MAR27", "ETH"],
+        ["ETH-26DEC26-3000-C", "ETH"],
+      ],
+    );
+    // the output passes the params parser: indexes inside each group
+    const p = parseRiskParams(params);
+    assert.deepEqual(p.instruments.map((i) => [i.symbol, i.groupId, i.index]), [
+      ["ETH-PERP", 2, 0],
+      ["BTC-PERP", 1, 0],
+      ["ETH-26MAR27", 2, 1],
+      ["ETH-26DEC26-3000-C", 2, 2],
+    ]);
+  });
+
+  it("an underlying may fix its group id; groups come out sorted by id", () => {
+    const m = twoUnderlyings();
+    m.underlyings[0].groupId = 40;
+    m.underlyings[1].groupId = 7;
+    const { params, report } = buildRiskParams(m);
+    assert.deepEqual(params.groups, [
+      { id: 7, symbol: "ETH" },
+      { id: 40, symbol: "BTC" },
+    ]);
+    assert.equal(report.underlyings[0]!.groupId, 40);
+    m.underlyings[1].groupId = 40;
+    throwsMarketWith(m, "MARKET", "underlyings[1].groupId");
+    const d = twoUnderlyings();
+    d.underlyings[1].groupId = 1; // BTC defaults to 1
+    throwsMarketWith(d, "MARKET", "underlyings[1].groupId");
+    const f = twoUnderlyings();
+    f.underlyings[0].groupId = 2 ** 32;
+    throwsMarketWith(f, "MARKET", "underlyings[0].groupId");
+  });
+
+  it("copies maxStatementAge (default 3600) and venues (default [], sorted by id)", () => {
+    const m = baseMarket();
+    m.maxStatementAge = 600;
+    const key = ["4289499429992702284556555395359763956246983489384691736448422673090747591081", "20180210898984218513837887179057170251227584129637889880235571111984574171192"];
+    m.venues = [
+      { id: 5, name: "B", publicKey: key },
+      { id: 2, name: "A", publicKey: key },
+    ];
+    const { params } = buildRiskParams(m);
+    assert.equal(params.maxStatementAge, 600);
+    assert.deepEqual((params.venues as { id: number }[]).map((v) => v.id), [2, 5]);
+    assert.equal(parseRiskParams(params).venues.length, 2);
+    throwsMarket((x) => (x.maxStatementAge = -1), "MARKET", "maxStatementAge");
+    throwsMarket((x) => (x.maxStatementAge = 2 ** 40), "MARKET", "maxStatementAge");
+    throwsMarket((x) => (x.maxStatementAge = "3600"), "MARKET", "maxStatementAge");
+    throwsMarket((x) => (x.venues = {}), "MARKET", "venues");
+  });
+
+  it("refuses an asOf that is not a whole second", () => {
+    const e = throwsMarket((m) => (m.asOf = "2026-11-20T16:00:00.250Z"), "MARKET", "asOf");
+    assert.equal(e.limit, "whole seconds");
+    assert.doesNotThrow(() => buildRiskParams({ ...baseMarket(), asOf: "2026-11-20T16:00:00.000Z" }));
+  });
+});
+
+function throwsMarketWith(m: Json, code: string, path: string): ZkMarginError {
+  try {
+    buildRiskParams(m);
+  } catch (e) {
+    assert.ok(e instanceof ZkMarginError, String(e));
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.path, path, e.message);
+    return e;
+  }
+  assert.fail(`expected ${code} at ${path}`);
+}
 
 describe("market: validation errors", () => {
   it("refuses a non-object, a bad version and extra or missing fields", () => {

@@ -1,16 +1,19 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { buildPoseidon } from "circomlibjs";
+import { buildEddsa, buildPoseidon } from "circomlibjs";
 import { poseidon } from "../../src/crypto/poseidon.js";
 import { FIELD_MODULUS } from "../../src/config/limits.js";
-import { LAYOUT_V1, layoutTag } from "../../src/config/layout.js";
+import { LAYOUT_V2, layoutTag } from "../../src/config/layout.js";
 import { parseRiskParams } from "../../src/params/parse.js";
 import {
   MixedArityTree,
   PADDING_LEAF,
   TAG_ASSET,
+  TAG_GROUP,
   TAG_INSTRUMENT,
+  TAG_VENUE,
   assetLeafInputs,
+  groupLeaf,
   buildParamsTree,
   paddedTiers,
   rootFromOpening,
@@ -33,8 +36,12 @@ describe("params: Poseidon tree", function () {
     );
   });
 
-  it("an outsider recomputes paramsRoot from the JSON with circomlibjs, following docs/params-tree.md", () => {
-    const json = fixtureJson("params-small.json");
+  it("an outsider recomputes paramsRoot from the JSON with circomlibjs, following docs/params-tree.md", async () => {
+    const json = clone(fixtureJson("params-small.json"));
+    // a venue with a real Baby Jubjub key, so that the venue tree is covered too
+    const eddsa = await buildEddsa();
+    const pub = eddsa.prv2pub(Buffer.alloc(32, 7));
+    json.venues = [{ id: 5, name: "Example Exchange", publicKey: pub.map((c: any) => eddsa.F.toObject(c).toString()) }];
     // --- independent recomputation, from the documented encoding only ---
     const dec = (s: string, places: number) => {
       const neg = s.startsWith("-");
@@ -43,20 +50,19 @@ describe("params: Poseidon tree", function () {
       return neg ? -v : v;
     };
     const fe = (x: bigint) => ((x % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS;
-    const assets = [...json.assets].sort((a: any, b: any) => a.id - b.id);
-    const assetLeaves = assets.map((a: any) => {
+    const byId = (a: any, b: any) => a.id - b.id;
+    const assetLeaves = [...json.assets].sort(byId).map((a: any) => {
       const unit = dec(a.price, 8) * 10n ** BigInt(18 - a.decimals);
       const n = a.haircuts.length;
       const ups = [...Array(4 - n).fill(0n), ...a.haircuts.slice(0, -1).map((t: any) => dec(t.upTo, 8) * 10n ** 18n)];
       const bps = [...Array(4 - n).fill(BigInt(a.haircuts[0].bps)), ...a.haircuts.map((t: any) => BigInt(t.bps))];
       return h([1n, BigInt(a.id), unit, ...ups, ...bps]);
     });
-    const insts = [...json.instruments].sort((a: any, b: any) => a.id - b.id);
-    const instLeaves = insts.map((i: any) => {
+    const instLeaf = (i: any) => {
       const scale = 10n ** BigInt(18 - i.decimals);
       const risk = h(i.riskArray.map((r: string) => fe(dec(r, 8) * scale)));
       return h([2n, BigInt(i.id), dec(i.shortOptionMinimum, 8) * scale, risk]);
-    });
+    };
     const root = (leaves: bigint[], arities: number[]) => {
       let level = leaves;
       let zero = 0n;
@@ -70,25 +76,48 @@ describe("params: Poseidon tree", function () {
       }
       return level[0]!;
     };
-    const tag = BigInt("0x" + Buffer.from("zkmargin/params/v1/K16/T4").toString("hex"));
-    const expected = h([tag, BigInt(json.epoch), root(assetLeaves, [8, 8]), root(instLeaves, [4, 8, 8, 8, 8])]);
+    const groupLeaves = [...json.groups].sort(byId).map((g: any) => {
+      const mine = json.instruments.filter((i: any) => i.group === g.symbol || i.group === g.id).sort(byId);
+      return h([3n, BigInt(g.id), root(mine.map(instLeaf), [8, 8, 8])]);
+    });
+    const venueLeaves = [...json.venues].sort(byId).map((v: any) => h([4n, BigInt(v.id), BigInt(v.publicKey[0]), BigInt(v.publicKey[1])]));
+    const tag = BigInt("0x" + Buffer.from("zkmargin/params/v2/K16/T4").toString("hex"));
+    const asOf = BigInt(Date.parse(json.asOf) / 1000);
+    const expected = h([
+      tag,
+      BigInt(json.epoch),
+      asOf,
+      BigInt(json.maxStatementAge),
+      root(assetLeaves, [8, 8]),
+      root(groupLeaves, [8, 8]),
+      root(venueLeaves, [4, 4]),
+    ]);
     // --- the SDK ---
     const tree = buildParamsTree(parseRiskParams(json));
     assert.equal(tree.paramsRoot, expected);
-    assert.equal(layoutTag(LAYOUT_V1), tag);
+    assert.equal(layoutTag(LAYOUT_V2), tag);
   });
 
   it("openings recompute the root for every leaf, including padding leaves", () => {
-    const tree = buildParamsTree(parseRiskParams(fixtureJson("params-small.json")));
-    for (let i = 0; i < 4; i++) {
-      const o = tree.instrumentTree.open(i);
-      assert.equal(rootFromOpening(o.leaf, o.levels), tree.instrumentRoot);
-    }
-    for (const i of [4, 5, 16383]) {
-      const o = tree.instrumentTree.open(i);
-      assert.equal(o.leaf, PADDING_LEAF);
-      assert.equal(rootFromOpening(o.leaf, o.levels), tree.instrumentRoot);
-    }
+    const p = parseRiskParams(fixtureJson("params-small.json"));
+    const tree = buildParamsTree(p);
+    p.groups.forEach((g, gi) => {
+      const sub = tree.instrumentTrees[gi]!;
+      const n = p.instruments.filter((i) => i.groupId === g.id).length;
+      for (let i = 0; i < n; i++) {
+        const o = sub.open(i);
+        assert.equal(rootFromOpening(o.leaf, o.levels), sub.root);
+      }
+      for (const i of [n, 511]) {
+        const o = sub.open(i);
+        assert.equal(o.leaf, PADDING_LEAF);
+        assert.equal(rootFromOpening(o.leaf, o.levels), sub.root);
+      }
+      const go = tree.groupTree.open(gi);
+      assert.equal(go.leaf, groupLeaf(g, sub.root));
+      assert.equal(rootFromOpening(go.leaf, go.levels), tree.groupRoot);
+    });
+    assert.throws(() => tree.instrumentTrees[0]!.open(512), RangeError);
     const a = tree.assetTree.open(2);
     assert.equal(rootFromOpening(a.leaf, a.levels), tree.assetRoot);
     assert.deepEqual(a.levels.map((l) => l.siblings.length), [7, 7]);
@@ -103,12 +132,12 @@ describe("params: Poseidon tree", function () {
     assert.equal(sparse.root, poseidon([poseidon([5n, 6n]), poseidon([7n, 0n]), poseidon([0n, 0n])]));
   });
 
-  it("typed leaves: an asset leaf starts with tag 1 and has 10 inputs, an instrument leaf tag 2 and 4", () => {
+  it("typed leaves: tags 1 asset (10 inputs), 2 instrument (4), 3 group (3), 4 venue (4)", () => {
     const p = parseRiskParams(fixtureJson("params-small.json"));
     const inputs = assetLeafInputs(p.assets[0]!, p.layout);
     assert.equal(inputs.length, 10);
     assert.equal(inputs[0], TAG_ASSET);
-    assert.notEqual(TAG_ASSET, TAG_INSTRUMENT);
+    assert.equal(new Set([TAG_ASSET, TAG_INSTRUMENT, TAG_GROUP, TAG_VENUE]).size, 4);
   });
 
   it("pads fewer tiers at the front with zero-width tiers", () => {
@@ -119,7 +148,7 @@ describe("params: Poseidon tree", function () {
     assert.deepEqual(paddedTiers(wbtc, 4), { thresholdsE26: [0n, 0n, 0n], bps: [1500n, 1500n, 1500n, 1500n] });
   });
 
-  it("every published value, the epoch and the layout change the root", () => {
+  it("every published value, the epoch, asOf, maxStatementAge, groups and venues change the root", () => {
     const json = fixtureJson("params-small.json");
     const root = (j: any) => buildParamsTree(parseRiskParams(j)).paramsRoot;
     const r0 = root(json);
@@ -130,10 +159,15 @@ describe("params: Poseidon tree", function () {
       (j) => (j.assets[1].haircuts[1].bps = 2001),
       (j) => (j.assets[1].haircuts[0].upTo = "100000.01"),
       (j) => (j.assets[0].id = 9),
-      (j) => (j.instruments[1].riskArray[15] = "-25.00000001"),
-      (j) => (j.instruments[1].shortOptionMinimum = "20.00000001"),
+      (j) => (j.instruments.find((i: any) => i.symbol === "ETH-C-2200").riskArray[15] = "-25.00000001"),
+      (j) => (j.instruments.find((i: any) => i.symbol === "ETH-C-2200").shortOptionMinimum = "20.00000001"),
       (j) => (j.instruments[0].id = 999),
       (j) => j.instruments.pop(),
+      (j) => (j.asOf = "2026-11-20T16:00:01Z"),
+      (j) => (j.maxStatementAge = 3601),
+      (j) => (j.instruments[0].group = j.groups.find((g: any) => g.symbol !== j.instruments[0].group).symbol),
+      (j) => (j.groups[0].id = 99),
+      (j) => j.groups.push({ id: 500, symbol: "NEW" }),
     ];
     const seen = new Set([r0]);
     for (const e of edits) {
@@ -143,9 +177,12 @@ describe("params: Poseidon tree", function () {
       assert.ok(!seen.has(r));
       seen.add(r);
     }
-    // symbols, kinds, scenario labels and asOf are not committed (documented)
+    // symbols, names, kinds and scenario labels are not committed (documented)
     const j = clone(json);
     j.assets[0].symbol = "USDC.e";
+    j.groups[0].symbol = "XBT";
+    for (const i of j.instruments) if (i.group === json.groups[0].symbol) i.group = "XBT";
+    j.scenarios[0] = "relabelled";
     assert.equal(root(j), r0);
   });
 });
@@ -163,5 +200,27 @@ describe("params: the tree builder re-checks its bit budget", () => {
     bad3.assets[1]!.haircuts[1]!.bps = 500; // decreasing after 1000
     assert.throws(() => buildParamsTree(bad3), (e: any) => e.code === "BIT_BUDGET" && /bps/.test(e.message));
     buildParamsTree(p);
+  });
+
+  it("refuses parameters built in code that a file could not publish (duplicate or unsorted ids, no asset, unknown group)", () => {
+    const p = parseRiskParams(fixtureJson("params-small.json"));
+    const dupAsset = structuredClone(p);
+    dupAsset.assets[1]!.id = dupAsset.assets[0]!.id;
+    assert.throws(() => buildParamsTree(dupAsset), (e: any) => e.code === "BIT_BUDGET" && /unique and sorted/.test(e.message));
+    const dupInstrument = structuredClone(p);
+    dupInstrument.instruments[1]!.id = dupInstrument.instruments[0]!.id;
+    assert.throws(() => buildParamsTree(dupInstrument), (e: any) => /unique and sorted/.test(e.message));
+    const unsorted = structuredClone(p);
+    unsorted.groups.reverse();
+    assert.throws(() => buildParamsTree(unsorted), (e: any) => /unique and sorted/.test(e.message));
+    const none = structuredClone(p);
+    none.assets = [];
+    assert.throws(() => buildParamsTree(none), (e: any) => /at least one asset/.test(e.message));
+    const orphan = structuredClone(p);
+    orphan.instruments[0]!.groupId = 12345;
+    assert.throws(() => buildParamsTree(orphan), (e: any) => /listed group/.test(e.message));
+    const badIndex = structuredClone(p);
+    badIndex.instruments[0]!.index = 3;
+    assert.throws(() => buildParamsTree(badIndex), (e: any) => /index/.test(e.message));
   });
 });

@@ -28,6 +28,20 @@ describe("portfolio: parsing and validation", () => {
     });
   });
 
+  it("orders positions by (group index, index inside the group): the circuit's slot order, not id order", () => {
+    // groups by id: BTC (1) -> 0, ETH (2) -> 1, SOL (7) -> 2
+    // by id the order would be 1001 ETH-PERP, 1002 BTC-PERP, 1003 SOL-PERP, 2001 ETH-C-2200, 2004 BTC-P-45000
+    const p = parsePortfolio(
+      { collateral: {}, positions: { "SOL-PERP": "1", "ETH-C-2200": "-1", "BTC-P-45000": "2", "ETH-PERP": "3", "BTC-PERP": "-0.5" } },
+      params,
+    );
+    assert.deepEqual(
+      p.positions.map((x) => x.instrument.symbol),
+      ["BTC-PERP", "BTC-P-45000", "ETH-PERP", "ETH-C-2200", "SOL-PERP"],
+    );
+    assert.deepEqual(Object.keys(portfolioToJson(p).positions), ["BTC-PERP", "BTC-P-45000", "ETH-PERP", "ETH-C-2200", "SOL-PERP"]);
+  });
+
   it("drops zero holdings and allows a missing positions section", () => {
     const p = parsePortfolio({ collateral: { USDC: "0", ETH: "0.000" } }, params);
     assert.equal(p.collateral.length, 0);
