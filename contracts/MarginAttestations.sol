@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
+import {IVerifiedGroth16Verifier} from "./interfaces/IVerifiedGroth16Verifier.sol";
 import {IMarginAttestations} from "./interfaces/IMarginAttestations.sol";
 import {IRiskParamsRegistry} from "./interfaces/IRiskParamsRegistry.sol";
 
@@ -15,6 +16,13 @@ import {IRiskParamsRegistry} from "./interfaces/IRiskParamsRegistry.sol";
 /// contract, msg.sender, the sender's nonce), so a proof cannot be replayed by another account, on
 /// another chain or deployment, or twice (the nonce advances on success, which also defeats
 /// re-randomized copies of a used proof).
+///
+/// Verified mode (`submitVerified`): the circuit also proves that the portfolio is the sum of
+/// holdings statements signed by venues listed under the root, for the public `account`; this
+/// contract passes uint160(msg.sender) as that signal, so only the account the statements were
+/// signed for can record the proof. The attestation records that it was verified. A deployment
+/// without a verified verifier (address 0) refuses verified proofs; a `requireVerified` policy
+/// refuses the other two kinds and counts only verified attestations in isHealthy/creditLimitOf.
 contract MarginAttestations is IMarginAttestations {
     uint256 internal constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
     bytes32 internal constant DOMAIN_TYPEHASH =
@@ -39,6 +47,8 @@ contract MarginAttestations is IMarginAttestations {
     bytes32 internal immutable _cachedDomainSeparator;
 
     IGroth16Verifier public immutable verifier;
+    /// @notice The verifier of verified proofs (5 public signals); address 0 if the deployment has none.
+    IVerifiedGroth16Verifier public immutable verifiedVerifier;
     IRiskParamsRegistry public immutable registry;
 
     // policy: one storage slot, read once per submission
@@ -46,6 +56,8 @@ contract MarginAttestations is IMarginAttestations {
     uint32 public minHealthBps;
     uint64 public attestationTtl;
     uint64 public maxAttestorAge;
+    /// @notice Only verified proofs are accepted, and only verified attestations count.
+    bool public requireVerified;
 
     address public owner;
 
@@ -56,22 +68,28 @@ contract MarginAttestations is IMarginAttestations {
 
     mapping(address => Attestation) internal _attestations;
 
+    /// @param verifiedVerifier_ the verified-mode verifier, or address 0 for a deployment that takes
+    /// only self-declared (and attested) proofs.
     constructor(
         IGroth16Verifier verifier_,
+        IVerifiedGroth16Verifier verifiedVerifier_,
         IRiskParamsRegistry registry_,
         uint32 minHealthBps_,
         uint64 attestationTtl_,
         bool requireAttestor_,
-        uint64 maxAttestorAge_
+        uint64 maxAttestorAge_,
+        bool requireVerified_
     ) {
         if (address(verifier_) == address(0) || address(registry_) == address(0)) revert MarginAttestations__ZeroAddress();
         verifier = verifier_;
+        verifiedVerifier = verifiedVerifier_;
         registry = registry_;
         owner = msg.sender;
         _attestors.push(address(0));
         _cachedChainId = block.chainid;
         _cachedDomainSeparator = _domainSeparator();
         _setPolicy(requireAttestor_, minHealthBps_, attestationTtl_, maxAttestorAge_);
+        _setRequireVerified(requireVerified_);
     }
 
     // ---------------------------------------------------------------- admin
@@ -102,6 +120,19 @@ contract MarginAttestations is IMarginAttestations {
         attestationTtl = attestationTtl_;
         maxAttestorAge = maxAttestorAge_;
         emit PolicyChanged(requireAttestor_, minHealthBps_, attestationTtl_, maxAttestorAge_);
+    }
+
+    /// @notice Accept only verified proofs (and count only verified attestations), or lift that rule.
+    /// Refused without a verified verifier (the pool would accept nothing).
+    function setRequireVerified(bool requireVerified_) external {
+        if (msg.sender != owner) revert MarginAttestations__NotOwner();
+        _setRequireVerified(requireVerified_);
+    }
+
+    function _setRequireVerified(bool requireVerified_) internal {
+        if (requireVerified_ && address(verifiedVerifier) == address(0)) revert MarginAttestations__VerifiedProofsNotSupported();
+        requireVerified = requireVerified_;
+        emit VerifiedPolicyChanged(requireVerified_);
     }
 
     function setAttestor(address attestor, bool approved) external {
@@ -138,8 +169,15 @@ contract MarginAttestations is IMarginAttestations {
 
     /// @inheritdoc IMarginAttestations
     function submit(Proof calldata proof, uint256 commitment, uint256 paramsRoot, uint32 healthBps, uint64 creditLimitCents) external {
+        if (requireVerified) revert MarginAttestations__VerifiedProofRequired();
         if (requireAttestor) revert MarginAttestations__AttestorRequired();
-        _record(proof, commitment, paramsRoot, healthBps, creditLimitCents, 0, address(0), type(uint64).max);
+        _record(proof, commitment, paramsRoot, healthBps, creditLimitCents, 0, address(0), type(uint64).max, false);
+    }
+
+    /// @inheritdoc IMarginAttestations
+    function submitVerified(Proof calldata proof, uint256 commitment, uint256 paramsRoot, uint32 healthBps, uint64 creditLimitCents) external {
+        if (address(verifiedVerifier) == address(0)) revert MarginAttestations__VerifiedProofsNotSupported();
+        _record(proof, commitment, paramsRoot, healthBps, creditLimitCents, 0, address(0), type(uint64).max, true);
     }
 
     /// @inheritdoc IMarginAttestations
@@ -151,6 +189,7 @@ contract MarginAttestations is IMarginAttestations {
         uint64 creditLimitCents,
         AttestorSignature calldata attestation
     ) external {
+        if (requireVerified) revert MarginAttestations__VerifiedProofRequired();
         address signer = _recover(portfolioDigest(commitment, msg.sender, attestation.asOf), attestation.r, attestation.vs);
         uint256 info = _attestorInfo[signer];
         if (info & 1 == 0) revert MarginAttestations__AttestorNotApproved(signer);
@@ -159,7 +198,7 @@ contract MarginAttestations is IMarginAttestations {
         }
         // an attested portfolio is vouched for as of `asOf`: the attestation cannot outlive the
         // signature's own freshness window (asOf <= now and maxAttestorAge <= MAX_ATTESTOR_AGE: no overflow)
-        _record(proof, commitment, paramsRoot, healthBps, creditLimitCents, uint16(info >> 1), signer, attestation.asOf + maxAttestorAge);
+        _record(proof, commitment, paramsRoot, healthBps, creditLimitCents, uint16(info >> 1), signer, attestation.asOf + maxAttestorAge, false);
     }
 
     function _record(
@@ -170,7 +209,8 @@ contract MarginAttestations is IMarginAttestations {
         uint64 creditLimitCents,
         uint16 attestorId,
         address attestor,
-        uint64 notAfter
+        uint64 notAfter,
+        bool verified
     ) internal {
         if (commitment >= FIELD) revert MarginAttestations__SignalNotInField(0, commitment);
         if (paramsRoot >= FIELD) revert MarginAttestations__SignalNotInField(1, paramsRoot);
@@ -178,17 +218,22 @@ contract MarginAttestations is IMarginAttestations {
         Attestation memory n = _accepted(paramsRoot, notAfter);
         n.nonce = _attestations[msg.sender].nonce;
         // terms = healthBps + creditLimitCents * 2^32 < 2^96 < p: a field element by construction
-        _verify(proof, [commitment, paramsRoot, uint256(healthBps) | (uint256(creditLimitCents) << TERMS_SHIFT), _context(msg.sender, n.nonce)]);
+        uint256 terms = uint256(healthBps) | (uint256(creditLimitCents) << TERMS_SHIFT);
+        uint256 context = _context(msg.sender, n.nonce);
+        // account = uint160(msg.sender) < 2^160 < p: the statements must have been signed for the sender
+        if (verified) _verifyVerified(proof, [commitment, paramsRoot, terms, context, uint256(uint160(msg.sender))]);
+        else _verify(proof, [commitment, paramsRoot, terms, context]);
         n.healthBps = healthBps;
         n.creditLimitCents = creditLimitCents;
         n.nonce += 1;
         n.attestorId = attestorId;
+        n.verified = verified;
         _attestations[msg.sender] = n;
         _emitRecorded(n, attestor, commitment);
     }
 
     function _emitRecorded(Attestation memory n, address attestor, uint256 commitment) internal {
-        emit AttestationRecorded(msg.sender, n.epoch, attestor, n.healthBps, n.creditLimitCents, n.expiresAt, commitment);
+        emit AttestationRecorded(msg.sender, n.epoch, attestor, n.healthBps, n.creditLimitCents, n.expiresAt, commitment, n.verified);
     }
 
     /// @dev The root's epoch and the new attestation's expiry: now + ttl, capped by the root's
@@ -209,6 +254,10 @@ contract MarginAttestations is IMarginAttestations {
     /// call's return value): revert here so a failed check can never record anything.
     function _verify(Proof calldata proof, uint256[4] memory pubSignals) internal view {
         if (!verifier.verifyProof(proof.a, proof.b, proof.c, pubSignals)) revert MarginAttestations__InvalidProof();
+    }
+
+    function _verifyVerified(Proof calldata proof, uint256[5] memory pubSignals) internal view {
+        if (!verifiedVerifier.verifyProof(proof.a, proof.b, proof.c, pubSignals)) revert MarginAttestations__InvalidProof();
     }
 
     // ---------------------------------------------------------------- attestors (EIP-712)
@@ -261,8 +310,11 @@ contract MarginAttestations is IMarginAttestations {
 
     function _isHealthy(Attestation memory a, uint32 minHealthBps_) internal view returns (bool) {
         if (a.expiresAt == 0 || block.timestamp > a.expiresAt || a.healthBps < minHealthBps_) return false;
-        // under an attestor policy, only attestations vouched for by a still-approved attestor count
-        if (requireAttestor && (a.attestorId == 0 || !isApprovedAttestor(_attestors[a.attestorId]))) return false;
+        // under a verified-only policy, only verified attestations count (also those recorded before it)
+        if (requireVerified && !a.verified) return false;
+        // under an attestor policy, only attestations vouched for by venue statements (verified) or by
+        // a still-approved attestor count
+        if (requireAttestor && !a.verified && (a.attestorId == 0 || !isApprovedAttestor(_attestors[a.attestorId]))) return false;
         (bool acceptable, ) = registry.isAcceptable(a.epoch);
         return acceptable;
     }

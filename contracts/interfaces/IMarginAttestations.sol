@@ -4,10 +4,12 @@ pragma solidity ^0.8.24;
 /// @notice Private margin attestations: an account proves (Groth16, zkmargin circuit v2) that its
 /// hidden portfolio meets margin at `healthBps` with a credit limit of `creditLimitCents` under a
 /// posted risk-parameter root: 10000 * adjustedCollateral >= healthBps * (requirement + creditLimit).
-/// The proof's public signals are [commitment, paramsRoot, terms, context] with
-/// terms = healthBps + creditLimitCents * 2^32, computed by the contract from the submitted values.
+/// A self-declared proof's public signals are [commitment, paramsRoot, terms, context]; a verified
+/// proof's (the portfolio is the sum of venue-signed holdings statements, checked in the circuit)
+/// are [commitment, paramsRoot, terms, context, account] with account = uint160(msg.sender).
+/// terms = healthBps + creditLimitCents * 2^32 is computed by the contract from the submitted values.
 interface IMarginAttestations {
-    /// @dev One storage slot per account (248 bits; a refresh rewrites one word). The portfolio
+    /// @dev One storage slot per account (256 bits; a refresh rewrites one word). The portfolio
     /// commitment is not stored: it is in the account's latest AttestationRecorded event.
     struct Attestation {
         uint32 healthBps; // proven health, 10000 = 1.0x
@@ -15,7 +17,8 @@ interface IMarginAttestations {
         uint64 epoch; // risk-parameter epoch the proof was made under
         uint40 expiresAt; // recorded: min(now + attestationTtl, the root's acceptance end, attestor signature end)
         uint32 nonce; // submissions so far (the next proof's context uses this value)
-        uint16 attestorId; // 0 = self-declared; else the attestor's id
+        uint16 attestorId; // 0 = no attestor (self-declared or verified); else the attestor's id
+        bool verified; // true: a verified proof (the portfolio is the sum of venue-signed statements for this account)
     }
 
     struct Proof {
@@ -39,11 +42,13 @@ interface IMarginAttestations {
         uint32 healthBps,
         uint64 creditLimitCents,
         uint64 expiresAt,
-        uint256 commitment
+        uint256 commitment,
+        bool verified
     );
     event AttestorSet(address indexed attestor, bool approved);
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
     event PolicyChanged(bool requireAttestor, uint32 minHealthBps, uint64 attestationTtl, uint64 maxAttestorAge);
+    event VerifiedPolicyChanged(bool requireVerified);
 
     error MarginAttestations__NotOwner();
     error MarginAttestations__SignalNotInField(uint256 index, uint256 value);
@@ -52,6 +57,10 @@ interface IMarginAttestations {
     error MarginAttestations__HealthTooLow(uint32 healthBps, uint32 minHealthBps);
     error MarginAttestations__InvalidProof();
     error MarginAttestations__AttestorRequired();
+    /// @notice The pool accepts only verified proofs (submitVerified); submit and submitAttested are refused.
+    error MarginAttestations__VerifiedProofRequired();
+    /// @notice This deployment has no verifier for verified proofs (deployed with address 0).
+    error MarginAttestations__VerifiedProofsNotSupported();
     error MarginAttestations__InvalidAttestorSignature();
     error MarginAttestations__AttestorNotApproved(address attestor);
     error MarginAttestations__AttestorSignatureStale(uint64 asOf, uint64 maxAge);
@@ -82,14 +91,23 @@ interface IMarginAttestations {
         AttestorSignature calldata attestation
     ) external;
 
-    /// @notice The account's attestation and its attestor (zero if self-declared). `expiresAt` is the
+    /// @notice Record the sender's attestation from a verified proof: the proven portfolio is the sum
+    /// of holdings statements signed, for the sender's address, by venues listed under `paramsRoot`.
+    /// The public signals are [commitment, paramsRoot, terms, contextOf(sender), uint160(sender)], so
+    /// the proof can only be submitted by the account the statements were signed for. Accepted under
+    /// every policy (the venues vouch for the holdings, so an attestor policy does not apply to it);
+    /// refused with VerifiedProofsNotSupported when the deployment has no verified verifier.
+    function submitVerified(Proof calldata proof, uint256 commitment, uint256 paramsRoot, uint32 healthBps, uint64 creditLimitCents) external;
+
+    /// @notice The account's attestation and its attestor (zero if self-declared or verified). `expiresAt` is the
     /// effective expiry: the recorded one, capped by the end of its epoch's acceptance (the grace
     /// period's end once the epoch was superseded), so an attestation of a retired epoch reads as
     /// expired. 0 if the account never attested.
     function attestationOf(address account) external view returns (Attestation memory, address attestor);
 
     /// @notice True while the account's attestation is unexpired, its epoch still accepted, its
-    /// attestor (under an attestor policy) still approved, and its proven health at least `minHealthBps`.
+    /// proven health at least `minHealthBps`, it is verified (under a verified-only policy), and it
+    /// is verified or its attestor still approved (under an attestor policy).
     function isHealthy(address account, uint32 minHealthBps) external view returns (bool);
 
     /// @notice The credit limit (USD cents) the account's attestation covers at `minHealthBps`: its

@@ -1,4 +1,4 @@
-import { AbiCoder, Contract, ContractFactory, Interface, Signature, keccak256, type ContractRunner, type Signer, type TypedDataDomain } from "ethers";
+import { AbiCoder, Contract, ZeroAddress, ContractFactory, Interface, Signature, keccak256, type ContractRunner, type Signer, type TypedDataDomain } from "ethers";
 import { FIELD_MODULUS } from "../config/limits.js";
 import { compileContracts } from "./solc.js";
 import type { ProofBundle } from "../prove/bundle.js";
@@ -17,7 +17,10 @@ export interface CompiledContract {
 }
 
 export interface PoolArtifacts {
+  /** The self-declared configuration's generated verifier (4 public signals). */
   Groth16Verifier: CompiledContract;
+  /** The verified configuration's generated verifier (5 public signals), when one was compiled in. */
+  VerifiedGroth16Verifier?: CompiledContract;
   RiskParamsRegistry: CompiledContract;
   MarginAttestations: CompiledContract;
   ExamplePool: CompiledContract;
@@ -31,8 +34,13 @@ export interface PoolPolicy {
   minHealthBps: number;
   /** Seconds an attestation lasts (capped by its epoch's acceptance). */
   attestationTtl: number;
-  /** Whether a portfolio must be signed by an approved attestor. */
+  /** Whether a self-declared portfolio must be signed by an approved attestor (verified proofs need none). */
   requireAttestor: boolean;
+  /**
+   * Whether only verified proofs (venue-signed statements, `submitVerified`) are accepted and count.
+   * Needs a verified verifier. Absent in records made before verified mode (= false).
+   */
+  requireVerified: boolean;
   /** Maximum age in seconds of an attestor's signature. */
   maxAttestorAge: number;
   /** The example pool: health an attestation must show to borrow, and below which its limit stops counting. */
@@ -45,6 +53,7 @@ export const DEFAULT_POLICY: PoolPolicy = {
   minHealthBps: 10000,
   attestationTtl: 86400,
   requireAttestor: false,
+  requireVerified: false,
   maxAttestorAge: 86400,
   borrowHealthBps: 12500,
   maintenanceHealthBps: 10000,
@@ -63,9 +72,20 @@ export const POOL_TOKEN_DECIMALS = 6;
 /** Liquidity the deployer supplies to the example pool by default: 1,000,000 tokens. */
 export const DEFAULT_POOL_LIQUIDITY = 1_000_000n * 10n ** BigInt(POOL_TOKEN_DECIMALS);
 
+/** The verified-mode verifier of a deployment and the setup it was generated from. */
+export interface VerifiedDeployment {
+  verifier: string;
+  /** Its circuit configuration (small-verified, standard-verified, ...). */
+  config: string;
+  circuitHash: string;
+  insecure: boolean;
+}
+
 export interface Deployment {
   chainId: number;
   verifier: string;
+  /** The verified-mode verifier (submitVerified); absent when the deployment takes no verified proofs. */
+  verified?: VerifiedDeployment;
   registry: string;
   attestations: string;
   pool: string;
@@ -81,16 +101,31 @@ export interface Deployment {
   deployedAt: string;
 }
 
-/** Compile the pool's contracts together with a setup's generated Groth16 verifier. */
-export async function compilePoolContracts(verifierSource: string): Promise<PoolArtifacts> {
-  const compiled = await compileContracts({ extraSources: { "generated/Groth16Verifier.sol": verifierSource } });
+/** Source names of the generated verifiers in the pool's compilation. */
+export const VERIFIER_SOURCE = "generated/Groth16Verifier.sol";
+export const VERIFIED_VERIFIER_SOURCE = "generated/verified/Groth16Verifier.sol";
+
+/**
+ * Compile the pool's contracts together with a setup's generated Groth16 verifier and, optionally,
+ * a verified configuration's. Both generated contracts are named Groth16Verifier: they are compiled
+ * as is (never edited) in separate source units and picked by fully qualified name
+ * (`generated/Groth16Verifier.sol:Groth16Verifier`, `generated/verified/Groth16Verifier.sol:Groth16Verifier`).
+ */
+export async function compilePoolContracts(verifierSource: string, verifiedVerifierSource?: string): Promise<PoolArtifacts> {
+  const compiled = await compileContracts({
+    extraSources: {
+      [VERIFIER_SOURCE]: verifierSource,
+      ...(verifiedVerifierSource === undefined ? {} : { [VERIFIED_VERIFIER_SOURCE]: verifiedVerifierSource }),
+    },
+  });
   const pick = (name: string): CompiledContract => {
     const c = compiled.contracts[name];
     if (!c) throw new Error(`contract ${name} missing from the compilation`);
     return { abi: c.abi as unknown[], bytecode: c.bytecode };
   };
   return {
-    Groth16Verifier: pick("Groth16Verifier"),
+    Groth16Verifier: pick(`${VERIFIER_SOURCE}:Groth16Verifier`),
+    ...(verifiedVerifierSource === undefined ? {} : { VerifiedGroth16Verifier: pick(`${VERIFIED_VERIFIER_SOURCE}:Groth16Verifier`) }),
     RiskParamsRegistry: pick("RiskParamsRegistry"),
     MarginAttestations: pick("MarginAttestations"),
     ExamplePool: pick("ExamplePool"),
@@ -108,7 +143,9 @@ async function deployOne(signer: Signer, c: CompiledContract, args: unknown[]): 
 /**
  * Deploy the generated verifier, the registry, the attestation contract, the example pool and its
  * test token; the deployer mints `liquidity` tokens (default 1,000,000) and deposits them into the
- * pool as its lender.
+ * pool as its lender. With `verified` (and artifacts compiled with a verified verifier) the
+ * verified-mode verifier is deployed too and the attestation contract accepts `submitVerified`;
+ * `policy.requireVerified` needs it.
  */
 export async function deployPool(args: {
   signer: Signer;
@@ -120,19 +157,34 @@ export async function deployPool(args: {
   insecure: boolean;
   /** Token base units supplied to the pool (default DEFAULT_POOL_LIQUIDITY; 0n for none). */
   liquidity?: bigint;
+  /** Deploy the verified verifier (artifacts.VerifiedGroth16Verifier), generated from this setup. */
+  verified?: { config: string; circuitHash: string; insecure: boolean };
 }): Promise<Deployment> {
   const policy: PoolPolicy = { ...DEFAULT_POLICY, ...args.policy };
   checkPolicy(policy);
   const { signer, artifacts: a } = args;
+  if (args.verified && !a.VerifiedGroth16Verifier) {
+    throw new ZkMarginError("ARGUMENT", "no verified verifier was compiled in: compilePoolContracts(verifier, verifiedVerifier)", { path: "verified" });
+  }
+  if (policy.requireVerified && !args.verified) {
+    throw new ZkMarginError(
+      "ARGUMENT",
+      "a pool that requires verified proofs needs a verified verifier (a verified configuration's setup, e.g. `zkmargin setup --config small-verified`)",
+      { path: "policy.requireVerified" },
+    );
+  }
   const v = await deployOne(signer, a.Groth16Verifier, []);
+  const vv = args.verified ? await deployOne(signer, a.VerifiedGroth16Verifier!, []) : undefined;
   const r = await deployOne(signer, a.RiskParamsRegistry, [args.oracle, policy.gracePeriod]);
   const m = await deployOne(signer, a.MarginAttestations, [
     v.address,
+    vv?.address ?? ZeroAddress,
     r.address,
     policy.minHealthBps,
     policy.attestationTtl,
     policy.requireAttestor,
     policy.maxAttestorAge,
+    policy.requireVerified,
   ]);
   const t = await deployOne(signer, a.ExampleUSD, []);
   const p = await deployOne(signer, a.ExamplePool, [m.address, t.address, policy.borrowHealthBps, policy.maintenanceHealthBps]);
@@ -148,6 +200,7 @@ export async function deployPool(args: {
   return {
     chainId: Number(network.chainId),
     verifier: v.address,
+    ...(args.verified && vv ? { verified: { verifier: vv.address, ...args.verified } } : {}),
     registry: r.address,
     attestations: m.address,
     pool: p.address,
@@ -158,7 +211,7 @@ export async function deployPool(args: {
     circuitHash: args.circuitHash,
     insecure: args.insecure,
     policy,
-    gas: { verifier: v.gas, registry: r.gas, attestations: m.gas, pool: p.gas, token: t.gas },
+    gas: { verifier: v.gas, ...(vv ? { verifiedVerifier: vv.gas } : {}), registry: r.gas, attestations: m.gas, pool: p.gas, token: t.gas },
     deployedAt: new Date().toISOString(),
   };
 }
@@ -277,21 +330,50 @@ export async function signPortfolioAttestation(
 /**
  * Submit a proof bundle (zkmargin 2) from the signer's account: its commitment, paramsRoot,
  * healthBps and creditLimitCents (the contract packs the last two into the `terms` signal itself).
- * The bundle's context must be contextFor(account).
+ * The bundle's context must be contextFor(account). A verified bundle (`bundle.account` set) goes
+ * through `submitVerified`, which binds the account signal to the sender: it is refused here,
+ * before sending, unless the signer is that account (and it takes no attestor signature).
  */
 export async function submitAttestation(attestations: Contract, bundle: ProofBundle, attestor?: AttestorSignature) {
   const proof = proofCalldata(bundle);
   const args = [proof, BigInt(bundle.commitment), BigInt(bundle.paramsRoot), bundle.healthBps, BigInt(bundle.creditLimitCents)] as const;
-  const tx = attestor
-    ? await attestations.getFunction("submitAttested")(...args, attestor)
-    : await attestations.getFunction("submit")(...args);
+  if (bundle.account !== undefined) {
+    if (attestor) {
+      throw new ZkMarginError("ARGUMENT", "a verified proof takes no attestor signature: the venues' statements vouch for the holdings", { path: "attestor" });
+    }
+    checkVerifiedSender(bundle, await signerAddress(attestations));
+  }
+  const tx =
+    bundle.account !== undefined
+      ? await attestations.getFunction("submitVerified")(...args)
+      : attestor
+        ? await attestations.getFunction("submitAttested")(...args, attestor)
+        : await attestations.getFunction("submit")(...args);
   const receipt = await tx.wait();
   return { gasUsed: Number(receipt.gasUsed), txHash: receipt.hash as string, blockNumber: Number(receipt.blockNumber) };
+}
+
+/**
+ * Refuse to send a verified bundle from an account other than the one its statements were signed
+ * for (the contract would refuse it: the proof's account signal is the sender's address).
+ */
+export function checkVerifiedSender(bundle: ProofBundle, sender: string): void {
+  if (bundle.account === undefined) return;
+  if (bundle.account.toLowerCase() !== sender.toLowerCase()) {
+    throw new ZkMarginError(
+      "ARGUMENT",
+      `this verified proof was made from statements signed for ${bundle.account}; it can only be submitted by that account, ` +
+        `not by ${sender} (sign with that account's key)`,
+      { path: "bundle.account", value: bundle.account, limit: sender.toLowerCase() },
+    );
+  }
 }
 
 export interface AttestationStatus {
   account: string;
   attested: boolean;
+  /** Recorded from a verified proof: the portfolio is the sum of venue-signed statements for the account. */
+  verified: boolean;
   healthBps: number;
   /** The proven credit limit, USD in integer cents (decimal string). */
   creditLimitCents: string;
@@ -312,7 +394,7 @@ export interface AttestationStatus {
 
 export async function statusOf(attestations: Contract, registry: Contract, account: string, minHealthBps = 10000): Promise<AttestationStatus> {
   const [a, attestor] = (await attestations.getFunction("attestationOf")(account)) as [
-    { healthBps: bigint; creditLimitCents: bigint; epoch: bigint; expiresAt: bigint; nonce: bigint; attestorId: bigint },
+    { healthBps: bigint; creditLimitCents: bigint; epoch: bigint; expiresAt: bigint; nonce: bigint; attestorId: bigint; verified: boolean },
     string,
   ];
   const block = await attestations.runner!.provider!.getBlock("latest");
@@ -323,6 +405,7 @@ export async function statusOf(attestations: Contract, registry: Contract, accou
   return {
     account,
     attested: a.expiresAt !== 0n,
+    verified: a.verified,
     healthBps: Number(a.healthBps),
     creditLimitCents: a.creditLimitCents.toString(),
     epoch: Number(a.epoch),
@@ -486,6 +569,10 @@ const PLAIN: Record<string, (args: readonly unknown[], decimals: number) => stri
     "the proof does not verify for this account: it was made for another context (account, nonce, chain or contract), " +
     "another health or credit limit, replayed, or altered",
   MarginAttestations__AttestorRequired: () => "this pool requires an attestor's signature over the portfolio commitment",
+  MarginAttestations__VerifiedProofRequired: () =>
+    "this pool accepts only verified proofs: prove from venue-signed holdings statements (`zkmargin prove --statement ... --account`) with a verified configuration",
+  MarginAttestations__VerifiedProofsNotSupported: () =>
+    "this deployment has no verifier for verified proofs (it was deployed without a verified setup); submit a self-declared proof or redeploy with one",
   MarginAttestations__InvalidAttestorSignature: () => "the attestor signature is malformed",
   MarginAttestations__AttestorNotApproved: ([a]) =>
     `signer ${a} is not an approved attestor (or the signature is over another account or commitment)`,

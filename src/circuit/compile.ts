@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { type CircuitConfig, mainCircomSource } from "../config/circuits.js";
 import { ZkMarginError } from "../errors.js";
 import { type ProgressFn, silent, timed } from "../util/progress.js";
@@ -21,22 +21,37 @@ export interface CompiledCircuit {
   compileSeconds: number;
 }
 
-function listCircom(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir)) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...listCircom(p));
-    else if (e.endsWith(".circom")) out.push(p);
-  }
-  return out.sort();
+const INCLUDE_RE = /^\s*include\s+"([^"]+)"\s*;/gm;
+
+/**
+ * Our circuit files a main component depends on: the closure of its `include`s that resolve inside
+ * circuits/ (relative to the including file, else to circuits/ as circom's `-l circuits` does;
+ * circomlib's files are covered by its package version). Sorted, so the hash is stable; a change to
+ * a file that a configuration does not include does not invalidate that configuration's setup.
+ */
+function includedCircom(mainSource: string): string[] {
+  const root = circuitsDir();
+  const seen = new Set<string>();
+  const visit = (source: string, fromDir: string) => {
+    for (const m of source.matchAll(INCLUDE_RE)) {
+      const name = m[1]!;
+      const file = [join(fromDir, name), join(root, name)].find((f) => f.startsWith(root) && existsSync(f));
+      if (!file || seen.has(file)) continue;
+      seen.add(file);
+      visit(readFileSync(file, "utf8"), dirname(file));
+    }
+  };
+  visit(mainSource, root);
+  return [...seen].sort();
 }
 
 /** Hash of the circuit sources, the generated main, circomlib, the compiler and the options. */
 export function circuitHash(config: CircuitConfig): string {
   const h = createHash("sha256");
   const root = circuitsDir();
-  for (const f of listCircom(root)) h.update(relative(root, f)).update("\0").update(readFileSync(f)).update("\0");
-  h.update(mainCircomSource(config));
+  const main = mainCircomSource(config);
+  for (const f of includedCircom(main)) h.update(relative(root, f)).update("\0").update(readFileSync(f)).update("\0");
+  h.update(main);
   const circomlibDir = join(nodeModulesFor("circomlib"), "circomlib");
   h.update(readFileSync(join(circomlibDir, "package.json")));
   h.update(readFileSync(join(nodeModulesFor("circom2"), "circom2", "package.json")));

@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type Command } from "commander";
 import { Contract, JsonRpcProvider, Wallet, type JsonRpcApiProvider } from "ethers";
-import { findSetup } from "../../setup/groth16.js";
 import { cacheDir } from "../circuit/paths.js";
 import { createEmbeddedChain, devWallets, ethersProviderFor, type EmbeddedChain } from "../chain/edr.js";
 import {
@@ -12,7 +11,7 @@ import {
   DEFAULT_POLICY,
   borrowFromPool,
   checkPolicy,
-  compilePoolContracts,
+  checkVerifiedSender,
   contextFor,
   decodeContractError,
   deployPool,
@@ -35,6 +34,7 @@ import {
 } from "../chain/pool.js";
 import { startRpcServer } from "../chain/node.js";
 import { getConfig } from "../config/circuits.js";
+import { hasSetup, loadPoolBuild, type PoolBuild } from "../chain/artifacts.js";
 import { toHex32 } from "../crypto/poseidon.js";
 import { ZkMarginError } from "../errors.js";
 import { parseRiskParams } from "../params/parse.js";
@@ -128,29 +128,33 @@ function loadDeployment(s: Session): Deployment {
       { path: "--deployment" },
     );
   }
+  if (d.policy && (d.policy as Partial<Deployment["policy"]>).requireVerified === undefined) {
+    // contracts from before verified mode: their attestation struct and event differ from this ABI
+    throw new ZkMarginError(
+      "FILE",
+      `deployment ${s.deploymentFile} predates verified mode (its contracts' attestation record differs); run \`zkmargin chain deploy\` again`,
+      { path: "--deployment" },
+    );
+  }
   return d;
 }
 
-async function poolArtifacts(configName: string): Promise<{ artifacts: PoolArtifacts; circuitHash: string; insecure: boolean }> {
-  const config = getConfig(configName);
-  const setup = await findSetup(config, terminalProgress());
-  if (!setup) {
-    throw new ZkMarginError("FILE", `no trusted setup for the "${config.name}" circuit; run \`zkmargin setup --config ${config.name}\` first`, { path: "--config" });
-  }
-  return {
-    artifacts: await compilePoolContracts(readFileSync(setup.verifierSol, "utf8")),
-    circuitHash: setup.record.circuitHash,
-    insecure: setup.record.insecure,
-  };
+/**
+ * The contracts of a deployment's configuration, compiled as at deploy time (with its verified
+ * verifier while that setup is still there: the same sources hit the compile cache; without it the
+ * pool's ABIs are the same).
+ */
+async function poolArtifacts(d: Deployment | undefined): Promise<PoolArtifacts> {
+  const verified = d?.verified && hasSetup(getConfig(d.verified.config)) ? d.verified.config : null;
+  return (await loadPoolBuild({ config: d?.config ?? "small", verifiedConfig: verified, progress: terminalProgress() })).artifacts;
 }
 
 /** Run `fn` in a chain session; decode our contracts' reverts into plain one-line errors. */
-async function withChain<T>(opts: ChainOpts, configName: string | undefined, fn: (s: Session, a: PoolArtifacts) => Promise<T>): Promise<T> {
+async function withChain<T>(opts: ChainOpts, fn: (s: Session, a: PoolArtifacts) => Promise<T>): Promise<T> {
   const s = await open(opts);
   let abis: unknown[][] = [];
   try {
-    const name = configName ?? (existsSync(s.deploymentFile) ? loadDeployment(s).config : "small");
-    const { artifacts } = await poolArtifacts(name);
+    const artifacts = await poolArtifacts(existsSync(s.deploymentFile) ? loadDeployment(s) : undefined);
     abis = poolErrorAbis(artifacts);
     return await fn(s, artifacts);
   } catch (e) {
@@ -221,7 +225,13 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       .option("--grace-period <s>", "seconds a superseded root stays accepted", "3600")
       .option("--ttl <s>", "seconds an attestation lasts (60 s .. 365 days)", "86400")
       .option("--max-attestor-age <s>", "oldest attestor signature accepted, seconds (60 s .. 30 days)", "86400")
-      .option("--require-attestor", "require an approved attestor's signature over each portfolio commitment")
+      .option("--require-attestor", "require an approved attestor's signature over each self-declared portfolio commitment")
+      .option(
+        "--verified-config <name>",
+        "verified configuration whose verifier to deploy too (default: <config>-verified when its setup exists, e.g. small-verified)",
+      )
+      .option("--no-verified", "deploy no verifier for verified proofs (submitVerified is then refused)")
+      .option("--require-verified", "accept only verified proofs (made from venue-signed holdings statements); needs a verified setup")
       .option("--borrow-health-bps <bps>", "example pool: health an attestation must show to borrow", "12500")
       .option("--maintenance-health-bps <bps>", "example pool: health below which the credit limit stops counting", "10000")
       .option("--liquidity <tokens>", "example pool: test tokens (1 = 1.00 USD) the deployer mints and supplies", "1000000"),
@@ -233,6 +243,9 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
     ttl: string;
     maxAttestorAge: string;
     requireAttestor?: boolean;
+    verifiedConfig?: string;
+    verified: boolean;
+    requireVerified?: boolean;
     borrowHealthBps: string;
     maintenanceHealthBps: string;
     liquidity: string;
@@ -244,6 +257,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       attestationTtl: parseSeconds(opts.ttl, "--ttl", 86400),
       maxAttestorAge: parseSeconds(opts.maxAttestorAge, "--max-attestor-age", 86400),
       requireAttestor: opts.requireAttestor ?? false,
+      requireVerified: opts.requireVerified ?? false,
       borrowHealthBps: parseSeconds(opts.borrowHealthBps, "--borrow-health-bps", 12500),
       maintenanceHealthBps: parseSeconds(opts.maintenanceHealthBps, "--maintenance-health-bps", 10000),
     };
@@ -256,10 +270,29 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       maintenanceHealthBps: "--maintenance-health-bps",
     });
     const liquidity = opts.liquidity === "0" ? 0n : parseTokenAmount(opts.liquidity, POOL_TOKEN_DECIMALS, "--liquidity");
+    if (!opts.verified && (opts.verifiedConfig !== undefined || policy.requireVerified)) {
+      throw new ZkMarginError("ARGUMENT", `cannot be combined with ${policy.requireVerified ? "--require-verified" : "--verified-config"}`, {
+        path: "--no-verified",
+      });
+    }
+    const build: PoolBuild = await loadPoolBuild({
+      config: opts.config,
+      verifiedConfig: !opts.verified ? null : (opts.verifiedConfig ?? undefined),
+      progress: terminalProgress(),
+    });
+    if (policy.requireVerified && !build.verified) {
+      const name = `${opts.config}-verified`;
+      throw new ZkMarginError(
+        "FILE",
+        `--require-verified needs a verifier for verified proofs: no setup of a verified configuration matching "${opts.config}" was found; ` +
+          `run \`zkmargin setup --config ${name}\` first (or name one with --verified-config)`,
+        { path: "--require-verified" },
+      );
+    }
     const s = await open(opts);
     let abis: unknown[][] = [];
     try {
-      const { artifacts, circuitHash, insecure } = await poolArtifacts(opts.config);
+      const { artifacts, circuitHash, insecure } = build;
       abis = poolErrorAbis(artifacts);
       const signer = signerFor(s, opts, "deployer");
       const oracle = opts.oracle ? parseAddress(opts.oracle, "--oracle") : opts.key || process.env.ZKMARGIN_PRIVATE_KEY ? signer.address : devWallets(s.provider)[1]!.address;
@@ -272,6 +305,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
         insecure,
         policy,
         liquidity,
+        ...(build.verified ? { verified: build.verified } : {}),
       });
       mkdirSync(dirname(s.deploymentFile), { recursive: true });
       writeFileAtomic(s.deploymentFile, toJsonText(d));
@@ -280,7 +314,15 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
         io.out(
           [
             `deployed on chain ${d.chainId}${s.chain ? " (embedded)" : ` (${opts.rpc})`}${insecure ? " with an INSECURE dev verifier" : ""}`,
-            `  verifier      ${d.verifier}  (${d.gas.verifier} gas)`,
+            `  verifier      ${d.verifier}  (${d.gas.verifier} gas; ${d.config} proofs)`,
+            d.verified
+              ? `  verified      ${d.verified.verifier}  (${d.gas.verifiedVerifier} gas; ${d.verified.config} proofs from venue statements${d.verified.insecure ? ", INSECURE dev setup" : ""})`
+              : `  verified      none (${opts.verified ? "no verified setup" : "--no-verified"}: submitVerified is refused)`,
+            `  policy        ${
+              d.policy.requireVerified
+                ? "only verified proofs"
+                : `${d.policy.requireAttestor ? "self-declared proofs with an approved attestor's signature" : "self-declared proofs"}${d.verified ? " and verified proofs" : ""}`
+            }; minimum health ${d.policy.minHealthBps} bps`,
             `  registry      ${d.registry}  (${d.gas.registry} gas)`,
             `  attestations  ${d.attestations}  (${d.gas.attestations} gas)`,
             `  example pool  ${d.pool}  (${d.gas.pool} gas; lends against credit limits at ${d.policy.borrowHealthBps} bps, ` +
@@ -309,7 +351,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
   ).action(async (file: string, opts: ChainOpts & { validUntil?: string }) => {
     const params = parseRiskParams(readJsonFile(file, "risk parameters"));
     const validUntil = opts.validUntil ? parseTime(opts.validUntil, "--valid-until") : undefined;
-    await withChain(opts, undefined, async (s, a) => {
+    await withChain(opts, async (s, a) => {
       const d = loadDeployment(s);
       const r = await postParams(registryAt(d, a, signerFor(s, opts, "oracle")), params, { validUntil });
       const out = { epoch: Number(r.epoch), paramsRoot: toHex32(r.root), asOf: r.asOf, validUntil: r.validUntil, gasUsed: r.gasUsed, txHash: r.txHash };
@@ -323,7 +365,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       .description("the --context a proof must carry to be accepted from an account (its next nonce)")
       .argument("[account]", "account address (default: the signer, dev account 2)"),
   ).action(async (account: string | undefined, opts: ChainOpts) => {
-    await withChain(opts, undefined, async (s, a) => {
+    await withChain(opts, async (s, a) => {
       const d = loadDeployment(s);
       const who = account ? parseAddress(account, "account") : signerFor(s, opts, "trader").address;
       const c = await contextFor(attestationsAt(d, a, s.provider), who);
@@ -390,7 +432,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       .option("--revoke", "revoke instead of approve"),
   ).action(async (address: string, opts: ChainOpts & { revoke?: boolean }) => {
     const who = parseAddress(address, "address");
-    await withChain(opts, undefined, async (s, a) => {
+    await withChain(opts, async (s, a) => {
       const d = loadDeployment(s);
       const c = attestationsAt(d, a, signerFor(s, opts, "deployer")) as Contract;
       await (await c.getFunction("setAttestor")(who, !opts.revoke)).wait();
@@ -401,18 +443,47 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
   withCommon(
     chain
       .command("submit")
-      .description("trader: submit a proof bundle as an attestation (the bundle's context must be `chain context` of the sender)")
+      .description(
+        "trader: submit a proof bundle as an attestation (the bundle's context must be `chain context` of the sender); " +
+          "a verified bundle (made from venue statements with --account) goes through submitVerified and only from that account",
+      )
       .argument("<bundle>", "proof bundle JSON")
       .option("--attestor-signature <file>", "an attestor's signature from `chain sign-attestation`"),
   ).action(async (file: string, opts: ChainOpts & { attestorSignature?: string }) => {
     const bundle = parseBundle(readJsonFile(file, "proof bundle"));
     const sig = opts.attestorSignature ? (readJsonFile(opts.attestorSignature, "attestor signature") as AttestorSignature) : undefined;
-    await withChain(opts, undefined, async (s, a) => {
+    await withChain(opts, async (s, a) => {
       const d = loadDeployment(s);
-      if (bundle.config !== d.config) {
-        throw new ZkMarginError("ARGUMENT", `the bundle was made with the "${bundle.config}" circuit; this pool verifies "${d.config}" proofs`, { path: "bundle.config" });
+      const verified = bundle.account !== undefined;
+      if (verified) {
+        if (!d.verified) {
+          throw new ZkMarginError(
+            "ARGUMENT",
+            `the bundle is a verified proof ("${bundle.config}"), but this pool has no verifier for verified proofs; deploy with a verified setup (\`zkmargin setup --config ${bundle.config}\`, then \`zkmargin chain deploy\`)`,
+            { path: "bundle.config" },
+          );
+        }
+        if (bundle.config !== d.verified.config) {
+          throw new ZkMarginError("ARGUMENT", `the bundle was made with the "${bundle.config}" circuit; this pool verifies verified proofs of "${d.verified.config}"`, {
+            path: "bundle.config",
+          });
+        }
+        if (sig) throw new ZkMarginError("ARGUMENT", "a verified proof takes no attestor signature: the venues' statements vouch for the holdings", { path: "--attestor-signature" });
+      } else {
+        if (bundle.config !== d.config) {
+          throw new ZkMarginError("ARGUMENT", `the bundle was made with the "${bundle.config}" circuit; this pool verifies "${d.config}" proofs`, { path: "bundle.config" });
+        }
+        if (d.policy.requireVerified) {
+          throw new ZkMarginError(
+            "ARGUMENT",
+            "this pool accepts only verified proofs: prove from venue-signed holdings statements (`zkmargin prove --statement ... --account <your address>`)" +
+              `${d.verified ? ` with --config ${d.verified.config}` : ""}`,
+            { path: "bundle.account" },
+          );
+        }
       }
       const signer = signerFor(s, opts, "trader");
+      checkVerifiedSender(bundle, signer.address);
       const attestations = attestationsAt(d, a, signer);
       const expected = await contextFor(attestations, signer.address);
       if (BigInt(bundle.context) !== expected.context) {
@@ -427,6 +498,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       const st = await statusOf(attestations, registryAt(d, a, s.provider), signer.address, bundle.healthBps);
       const out = {
         account: signer.address,
+        verified: st.verified,
         gasUsed: r.gasUsed,
         txHash: r.txHash,
         healthBps: st.healthBps,
@@ -438,7 +510,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       io.out(
         opts.json
           ? toJsonText(out)
-          : `attested ${signer.address}: health >= ${st.healthBps} bps with a credit limit of ${formatCents(st.creditLimitCents)} USD, ` +
+          : `attested ${signer.address}${st.verified ? " (verified: venue-signed statements)" : ""}: health >= ${st.healthBps} bps with a credit limit of ${formatCents(st.creditLimitCents)} USD, ` +
               `epoch ${st.epoch}, until ${new Date(st.expiresAt * 1000).toISOString()} (${r.gasUsed} gas)`,
       );
     });
@@ -453,7 +525,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
   ).action(async (account: string, opts: ChainOpts & { minHealthBps: string }) => {
     const who = parseAddress(account, "account");
     const min = parseSeconds(opts.minHealthBps, "--min-health-bps", 10000);
-    await withChain(opts, undefined, async (s, a) => {
+    await withChain(opts, async (s, a) => {
       const d = loadDeployment(s);
       const st = await statusOf(attestationsAt(d, a, s.provider), registryAt(d, a, s.provider), who, min);
       const pool = poolAt(d, a, s.provider);
@@ -472,7 +544,8 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
             `  credit limit   ${formatCents(st.creditLimitCents)} USD${st.healthy ? "" : ` (counts as 0 now: not healthy at ${min} bps)`}`,
             `  epoch          ${st.epoch}${st.epochAccepted ? "" : " (retired)"}`,
             `  expires        ${new Date(st.expiresAt * 1000).toISOString()}${st.expired ? " (expired)" : ""}`,
-            `  attestor       ${st.attestor ?? "self-declared"}`,
+            `  verified       ${st.verified ? "yes: the portfolio is the sum of venue-signed holdings statements for this account" : "no"}`,
+            `  attestor       ${st.attestor ?? (st.verified ? "none (venue statements)" : "self-declared")}`,
             `  commitment     ${st.commitment ?? "(not found in the logs)"}`,
             `  nonce          ${st.nonce}`,
             `  example pool   ${poolLine}`,
@@ -490,7 +563,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       .argument("<amount>", "tokens to borrow, e.g. 2500 or 0.5"),
   ).action(async (amount: string, opts: ChainOpts) => {
     const units = parseTokenAmount(amount, POOL_TOKEN_DECIMALS, "amount");
-    await withChain(opts, undefined, async (s, a) => {
+    await withChain(opts, async (s, a) => {
       const d = loadDeployment(s);
       const signer = signerFor(s, opts, "trader");
       const token = tokenAt(d, a, signer);
@@ -513,7 +586,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       .argument("[amount]", "tokens to repay (default: the whole debt)"),
   ).action(async (amount: string | undefined, opts: ChainOpts) => {
     const units = amount === undefined || amount === "all" ? undefined : parseTokenAmount(amount, POOL_TOKEN_DECIMALS, "amount");
-    await withChain(opts, undefined, async (s, a) => {
+    await withChain(opts, async (s, a) => {
       const d = loadDeployment(s);
       const signer = signerFor(s, opts, "trader");
       const token = tokenAt(d, a, signer);

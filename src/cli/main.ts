@@ -16,7 +16,11 @@ import { proveMargin, ShortfallError } from "../prove/prove.js";
 import { parseBundle, verifyMargin } from "../prove/verify.js";
 import { terminalProgress } from "../util/progress.js";
 import type { Portfolio } from "../portfolio/parse.js";
+import { portfolioFromStatements } from "../statements/portfolio.js";
+import { parseAccount } from "../statements/parse.js";
+import type { StatementJson } from "../statements/types.js";
 import { addChainCommands } from "./chain.js";
+import { addVenueCommands } from "./venue.js";
 
 /** Exit codes: 0 success / portfolio passes, 1 portfolio fails, 2 bad input, 3 internal error. */
 export const EXIT_OK = 0;
@@ -62,12 +66,13 @@ export function parseContext(v: string): bigint {
 }
 
 /** The smallest configuration whose slots hold the portfolio. */
-function pickConfig(portfolio: Portfolio, name: string | undefined): CircuitConfig {
+function pickConfig(portfolio: Portfolio, name: string | undefined, statements = 0): CircuitConfig {
   if (name) return getConfig(name);
   return smallestConfigFor({
     collateral: portfolio.collateral.length,
     positions: portfolio.positions.length,
     groups: new Set(portfolio.positions.map((p) => p.instrument.groupId)).size,
+    statements,
   });
 }
 
@@ -236,22 +241,37 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command("prove")
-    .description("prove that a portfolio meets margin at a health level, without revealing it")
+    .description("prove that a portfolio (or the sum of venue-signed statements) meets margin at a health level, without revealing it")
     .requiredOption("--params <file>", "risk-parameter JSON")
-    .requiredOption("--portfolio <file>", "private portfolio JSON")
+    .option("--portfolio <file>", "private portfolio JSON (self-declared mode)")
+    .option("--statement <file>", "a venue-signed holdings statement (verified mode; repeat for each venue)", (v: string, prev: string[] = []) => [...prev, v])
+    .option("--account <address>", "verified mode: the account the statements were signed for (default: the statements' own)")
     .requiredOption("--health-bps <bps>", "health to prove, in basis points (10000 = maintenance)")
     .option("--credit-limit <USD>", "credit limit the statement covers: USD, at most 2 decimals (proves adjusted >= health x (requirement + limit))", "0")
     .requiredOption("--context <value>", "the verifier's challenge or on-chain binding (0x-hex or decimal, < p)")
     .option("--config <name>", "circuit configuration (default: the smallest that holds the portfolio)")
     .option("-o, --out <file>", "where to write the proof bundle (default: print it)")
-    .option("--opening <file>", "also write the commitment opening (salt and portfolio: PRIVATE, for an attestor)")
-    .action(async (opts: { params: string; portfolio: string; healthBps: string; creditLimit: string; context: string; config?: string; out?: string; opening?: string }) => {
+    .option("--opening <file>", "also write the commitment opening (salt and portfolio: PRIVATE, for an attestor; mode 0600)")
+    .action(async (opts: { params: string; portfolio?: string; statement?: string[]; account?: string; healthBps: string; creditLimit: string; context: string; config?: string; out?: string; opening?: string }) => {
       const healthBps = parseHealth(opts.healthBps);
       const creditLimitCents = parseCreditLimit(opts.creditLimit, "--credit-limit");
       const context = parseContext(opts.context);
       const params = loadParams(opts.params);
-      const portfolio = parsePortfolio(readJsonFile(opts.portfolio, "portfolio"), params);
-      const config = pickConfig(portfolio, opts.config);
+      if ((opts.portfolio === undefined) === (opts.statement === undefined)) {
+        throw new ZkMarginError("ARGUMENT", "give either --portfolio (self-declared) or one --statement per venue (verified), not both", { path: "--portfolio" });
+      }
+      let portfolio: Portfolio | undefined;
+      let statements: unknown[] | undefined;
+      let book: Portfolio;
+      if (opts.statement) {
+        statements = opts.statement.map((f) => readJsonFile(f, "holdings statement"));
+        book = portfolioFromStatements(statements as StatementJson[], params, { account: opts.account }).portfolio;
+      } else {
+        if (opts.account !== undefined) throw new ZkMarginError("ARGUMENT", "--account is for verified mode (with --statement)", { path: "--account" });
+        portfolio = parsePortfolio(readJsonFile(opts.portfolio!, "portfolio"), params);
+        book = portfolio;
+      }
+      const config = pickConfig(book, opts.config, statements?.length ?? 0);
       const progress = terminalProgress();
       const setup = await findSetup(config, progress);
       if (!setup) {
@@ -262,7 +282,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       try {
         const r = await proveMargin({
           params,
-          portfolio,
+          ...(statements ? { statements: statements as StatementJson[], account: opts.account } : { portfolio }),
           healthBps,
           creditLimitCents,
           context,
@@ -270,7 +290,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           progress,
           artifacts: provingArtifacts(setup),
         });
-        if (opts.opening) writeFileAtomic(opts.opening, toJsonText(r.opening));
+        if (opts.opening) writeFileAtomic(opts.opening, toJsonText(r.opening), { mode: 0o600 });
         if (opts.out) {
           writeFileAtomic(opts.out, toJsonText(r.bundle));
           io.out(
@@ -306,8 +326,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--min-health-bps <bps>", "require at least this health")
     .option("--min-credit-limit <USD>", "require a credit limit of at least this many USD (cents at most)")
     .option("--context <value>", "require this context (your challenge)")
+    .option("--account <address>", "require a verified proof (venue statements) for this account")
+    .option("--require-verified", "require a verified proof (venue statements checked in the circuit)")
     .option("--json", "print the checks as JSON")
-    .action(async (file: string, opts: { params?: string; vkey?: string; minHealthBps?: string; minCreditLimit?: string; context?: string; json?: boolean }) => {
+    .action(async (file: string, opts: { params?: string; vkey?: string; minHealthBps?: string; minCreditLimit?: string; context?: string; account?: string; requireVerified?: boolean; json?: boolean }) => {
       const bundle = parseBundle(readJsonFile(file, "proof bundle"));
       const params = opts.params ? loadParams(opts.params) : undefined;
       const minHealthBps = opts.minHealthBps ? parseHealth(opts.minHealthBps) : undefined;
@@ -333,7 +355,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         keyInsecure = setup.record.insecure;
       }
       try {
-        const r = await verifyMargin(bundle, vkey, { params, minHealthBps, minCreditLimitCents, context, keyInsecure });
+        const account = opts.account === undefined ? undefined : BigInt(parseAccount(opts.account, "--account"));
+        const r = await verifyMargin(bundle, vkey, { params, minHealthBps, minCreditLimitCents, context, keyInsecure, account, requireVerified: opts.requireVerified });
         if (opts.json) io.out(toJsonText(r));
         else {
           for (const c of r.checks) io.out(`${c.ok ? "ok  " : "FAIL"}  ${c.name.padEnd(10)} ${c.detail}`);
@@ -352,6 +375,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   addChainCommands(program, io, setExit);
+  addVenueCommands(program, io, setExit);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import { LAYOUT_V2, layoutTag, type TreeLayout } from "./layout.js";
 import { GROUP_RISK_BITS } from "./limits.js";
+import { STATEMENT_ENTRIES, statementTag } from "./statement.js";
 import { ZkMarginError } from "../errors.js";
 
 /**
@@ -20,6 +21,11 @@ export interface CircuitConfig {
   readonly layout: TreeLayout;
   /** circom simplification level. --O2 removes all linear constraints (about half) but compiles slower. */
   readonly optimization: "O1" | "O2";
+  /**
+   * Verified mode: the number of venue-statement slots V (the portfolio is proven to be the sum of
+   * 1..V venue-signed holdings statements for the public `account`). 0 or absent: self-declared.
+   */
+  readonly statementSlots?: number;
 }
 
 export const CONFIGS: Readonly<Record<string, CircuitConfig>> = Object.freeze({
@@ -43,8 +49,37 @@ export const CONFIGS: Readonly<Record<string, CircuitConfig>> = Object.freeze({
   }),
 });
 
+/**
+ * Verified-mode configurations (venue statements checked in the circuit). Kept apart from CONFIGS
+ * so that a self-declared book is never given a verified circuit by smallestConfigFor.
+ */
+export const VERIFIED_CONFIGS: Readonly<Record<string, CircuitConfig>> = Object.freeze({
+  "small-verified": Object.freeze({
+    ...CONFIGS.small!,
+    name: "small-verified",
+    description: "tests: the small circuit over 1..2 venue statements",
+    statementSlots: 2,
+  }),
+  "standard-verified": Object.freeze({
+    ...CONFIGS.standard!,
+    name: "standard-verified",
+    description: "production: the standard circuit over 1..2 venue statements",
+    statementSlots: 2,
+  }),
+  "standard-verified4": Object.freeze({
+    ...CONFIGS.standard!,
+    name: "standard-verified4",
+    description: "production: the standard circuit over 1..4 venue statements",
+    statementSlots: 4,
+  }),
+});
+
+export function isVerifiedConfig(config: CircuitConfig): boolean {
+  return (config.statementSlots ?? 0) > 0;
+}
+
 export function getConfig(name: string, path = "--config"): CircuitConfig {
-  const c = CONFIGS[name];
+  const c = CONFIGS[name] ?? VERIFIED_CONFIGS[name];
   if (!c) {
     throw new ZkMarginError("ARGUMENT", `unknown circuit configuration ${JSON.stringify(name)}; known: ${Object.keys(CONFIGS).join(", ")}`, {
       path,
@@ -54,27 +89,37 @@ export function getConfig(name: string, path = "--config"): CircuitConfig {
   return c;
 }
 
-/** What a portfolio needs from a configuration: collateral slots, position slots, group slots. */
+/**
+ * What a portfolio needs from a configuration: collateral slots, position slots, group slots, and in
+ * verified mode the number of venue statements (absent or 0: a self-declared configuration).
+ */
 export interface SlotNeeds {
   collateral: number;
   positions: number;
   groups: number;
+  statements?: number;
 }
 
 export function fitsConfig(config: CircuitConfig, needs: SlotNeeds): boolean {
-  return config.collateralSlots >= needs.collateral && config.positionSlots >= needs.positions && config.groupSlots >= needs.groups;
+  const statements = needs.statements ?? 0;
+  return (
+    config.collateralSlots >= needs.collateral &&
+    config.positionSlots >= needs.positions &&
+    config.groupSlots >= needs.groups &&
+    (statements === 0 ? !isVerifiedConfig(config) : (config.statementSlots ?? 0) >= statements)
+  );
 }
 
 /** The smallest configuration whose slots hold `needs`, or a CAPACITY error naming the largest. */
 export function smallestConfigFor(needs: SlotNeeds): CircuitConfig {
-  const size = (c: CircuitConfig) => c.collateralSlots + c.positionSlots + c.groupSlots;
-  const fit = Object.values(CONFIGS)
+  const size = (c: CircuitConfig) => c.collateralSlots + c.positionSlots + c.groupSlots + 8 * (c.statementSlots ?? 0);
+  const fit = [...Object.values(CONFIGS), ...Object.values(VERIFIED_CONFIGS)]
     .filter((c) => fitsConfig(c, needs))
     .sort((a, b) => size(a) - size(b))[0];
   if (!fit) {
     throw new ZkMarginError(
       "CAPACITY",
-      `the portfolio holds ${needs.collateral} collateral assets and ${needs.positions} positions in ${needs.groups} risk groups; no configuration has that many slots (${Object.values(
+      `the portfolio holds ${needs.collateral} collateral assets and ${needs.positions} positions in ${needs.groups} risk groups${needs.statements ? ` from ${needs.statements} venue statements` : ""}; no configuration has that many slots (${Object.values(
         CONFIGS,
       )
         .map((c) => `${c.name}: ${c.collateralSlots} collateral / ${c.positionSlots} positions / ${c.groupSlots} groups`)
@@ -98,18 +143,28 @@ export function mainCircomSource(config: CircuitConfig): string {
     const b = arities.map(log2Exact);
     return `${b.length}, [${b.join(", ")}]`;
   };
+  const core = [
+    `    ${config.collateralSlots}, ${config.positionSlots}, ${config.groupSlots}, ${layout.scenarios}, ${layout.tiers},`,
+    `    ${nbs(layout.assetArities)}, ${nbs(layout.groupArities)}, ${nbs(layout.instrumentArities)},`,
+    `    ${layoutTag(layout)}, ${GROUP_RISK_BITS + 1}`,
+  ];
+  const verified = isVerifiedConfig(config);
   return [
     "pragma circom 2.1.5;",
     "",
     `// Generated by zkmargin from the "${config.name}" configuration (src/config/circuits.ts). Do not edit.`,
     `// ${config.description}`,
     `// layout ${layout.name}`,
-    'include "margin/margin.circom";',
+    verified ? 'include "verified/verified.circom";' : 'include "margin/margin.circom";',
     "",
-    "component main {public [paramsRoot, terms, context]} = ZkMargin(",
-    `    ${config.collateralSlots}, ${config.positionSlots}, ${config.groupSlots}, ${layout.scenarios}, ${layout.tiers},`,
-    `    ${nbs(layout.assetArities)}, ${nbs(layout.groupArities)}, ${nbs(layout.instrumentArities)},`,
-    `    ${layoutTag(layout)}, ${GROUP_RISK_BITS + 1}`,
+    ...(verified
+      ? [
+          "component main {public [paramsRoot, terms, context, account]} = ZkMarginVerified(",
+          ...core.slice(0, -1),
+          `${core[core.length - 1]},`,
+          `    ${config.statementSlots}, ${STATEMENT_ENTRIES}, ${nbs(layout.venueArities)}, ${statementTag()}`,
+        ]
+      : ["component main {public [paramsRoot, terms, context]} = ZkMargin(", ...core]),
     ");",
     "",
   ].join("\n");

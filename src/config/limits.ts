@@ -34,7 +34,7 @@ export const MAX_HEALTH_BPS = 1_000_000; // 100x; < 2^20
 export const HEALTH_BITS = 20;
 
 /**
- * Credit limit (SPEC "The statement"): USD in integer cents, 0 <= creditLimitCents < 2^64.
+ * Credit limit (the statement's public creditLimit): USD in integer cents, 0 <= creditLimitCents < 2^64.
  * In E26: creditLimitCents * 10^24 < 2^144.
  */
 export const CREDIT_BITS = 64;

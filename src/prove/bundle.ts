@@ -35,6 +35,11 @@ export interface ProofBundle {
   context: string;
   /** Poseidon commitment to the portfolio (0x, 32 bytes). */
   commitment: string;
+  /**
+   * Verified mode only: the EVM account (0x, 20 bytes, lowercase) the venue statements were signed
+   * for; then publicSignals has a fifth entry, the account as an integer.
+   */
+  account?: string;
   publicSignals: string[];
   proof: Groth16Proof;
   setup: { insecure: boolean; label: string; vkeySha256: string };
@@ -83,7 +88,8 @@ export const bundleSchema = {
     creditLimitCents: { ...dec, maxLength: 20 },
     context: hex32,
     commitment: hex32,
-    publicSignals: { type: "array", minItems: 4, maxItems: 4, items: dec },
+    account: { type: "string", pattern: "^0x[0-9a-f]{40}$", description: "0x followed by 40 lowercase hex digits" },
+    publicSignals: { type: "array", minItems: 4, maxItems: 5, items: dec },
     proof: {
       type: "object",
       required: ["pi_a", "pi_b", "pi_c", "protocol", "curve"],

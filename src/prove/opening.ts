@@ -11,7 +11,7 @@ import { checkFieldElement, commitPortfolio } from "./commitment.js";
 
 /**
  * Commitment openings: what `prove --opening` writes for an attestor or an auditor, and the check
- * an attestor runs before signing (SPEC "Portfolio": openings name holdings by id and carry the
+ * an attestor runs before signing (openings name holdings by id and carry the
  * paramsRoot they were made under).
  */
 

@@ -44,6 +44,10 @@ export interface VerifyOptions {
    * check of the key itself; it can never make a dev key pass as secure.
    */
   keyInsecure?: boolean;
+  /** Verified mode: require a verified proof whose statements were signed for this account. */
+  account?: bigint;
+  /** Require a verified proof (venue statements checked in the circuit). */
+  requireVerified?: boolean;
 }
 
 /** Validate a bundle's shape; throws a ZkMarginError naming the field. */
@@ -73,12 +77,13 @@ const WARN = "warning: ";
  */
 export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const vk = vkey as { protocol?: string; curve?: string; nPublic?: number } | null;
-  if (vk?.protocol !== "groth16" || vk?.nPublic !== 4) {
+  if (vk?.protocol !== "groth16" || (vk?.nPublic !== 4 && vk?.nPublic !== 5)) {
     throw new ZkMarginError(
       "FILE",
-      `not a zkmargin Groth16 verification key (protocol ${String(vk?.protocol)}, ${String(vk?.nPublic)} public signals, expected groth16 with 4)`,
+      `not a zkmargin Groth16 verification key (protocol ${String(vk?.protocol)}, ${String(vk?.nPublic)} public signals, expected groth16 with 4, or 5 in verified mode)`,
     );
   }
+  const verified = vk.nPublic === 5;
   const checks: VerifyCheck[] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
 
@@ -93,11 +98,19 @@ export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: Ver
     `healthBps ${bundle.healthBps} < 2^32 and creditLimitCents ${bundle.creditLimitCents} < 2^64 (so terms packs them uniquely)`,
   );
   const named = [BigInt(bundle.commitment), BigInt(bundle.paramsRoot), termsOk ? packTerms(bundle.healthBps, creditLimitCents) : -1n, BigInt(bundle.context)];
+  if (verified) named.push(bundle.account === undefined ? -1n : BigInt(bundle.account));
+  add(
+    "mode",
+    verified === (bundle.account !== undefined) && sig.length === named.length,
+    verified
+      ? `verified mode: the key takes 5 public signals; the bundle names the account ${bundle.account ?? "(missing)"} as the fifth`
+      : "self-declared mode: the key takes 4 public signals and the bundle names no account",
+  );
   const unpacked = sig[2] === undefined ? undefined : unpackTerms(sig[2]);
   add(
     "signals",
     termsOk && named.every((x, i) => x === sig[i]) && unpacked?.healthBps === healthBps && unpacked.creditLimitCents === creditLimitCents,
-    "publicSignals are [commitment, paramsRoot, healthBps + creditLimitCents * 2^32, context] as named in the bundle",
+    `publicSignals are [commitment, paramsRoot, healthBps + creditLimitCents * 2^32, context${verified ? ", account" : ""}] as named in the bundle`,
   );
   let proofOk = false;
   if (checks.every((c) => c.ok)) {
@@ -122,6 +135,14 @@ export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: Ver
       creditLimitCents >= opts.minCreditLimitCents,
       `credit limit ${formatCreditLimit(creditLimitCents)} USD >= required ${formatCreditLimit(opts.minCreditLimitCents)} USD`,
     );
+  }
+  if (verified) {
+    add("verified", true, `verified: the portfolio is the sum of statements signed, for ${bundle.account}, by venues listed under paramsRoot`);
+    if (opts.account !== undefined) {
+      add("account", bundle.account !== undefined && BigInt(bundle.account) === opts.account, `the statements were signed for the expected account ${toHex20(opts.account)}`);
+    }
+  } else if (opts.account !== undefined || opts.requireVerified) {
+    add("verified", false, "the proof is self-declared (no venue statements); a verified proof was required");
   }
   if (opts.context !== undefined) {
     add("context", BigInt(bundle.context) === opts.context, `context is the verifier's challenge ${toHex32(opts.context)}`);
@@ -156,4 +177,8 @@ export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: Ver
     checks,
     warnings: checks.filter((c) => c.ok && c.detail.startsWith(WARN)).map((c) => c.detail.slice(WARN.length)),
   };
+}
+
+function toHex20(x: bigint): string {
+  return `0x${x.toString(16).padStart(40, "0")}`;
 }

@@ -10,7 +10,7 @@ import type { Portfolio } from "../portfolio/parse.js";
 import { checkCapacity, checkFieldElement, commitPortfolio } from "./commitment.js";
 
 /** The circuit's input signals (decimal strings), as circom's witness calculator takes them. */
-export type WitnessInput = Record<string, string | string[] | string[][]>;
+export type WitnessInput = Record<string, string | string[] | string[][] | string[][][]>;
 
 export interface WitnessBundle {
   input: WitnessInput;

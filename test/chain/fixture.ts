@@ -10,9 +10,12 @@ export interface ChainFixture {
   close(): Promise<void>;
 }
 
-/** An in-process chain with funded dev wallets and the pool's contracts compiled with a verifier. */
-export async function chainFixture(verifierSource: string, chainId = 31337): Promise<ChainFixture> {
-  const artifacts = await compilePoolContracts(verifierSource);
+/**
+ * An in-process chain with funded dev wallets and the pool's contracts compiled with a verifier
+ * (and, optionally, a verified configuration's verifier).
+ */
+export async function chainFixture(verifierSource: string, chainId = 31337, verifiedVerifierSource?: string): Promise<ChainFixture> {
+  const artifacts = await compilePoolContracts(verifierSource, verifiedVerifierSource);
   const chain = await createEmbeddedChain({ chainId });
   const provider = ethersProviderFor(chain);
   return {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { type Contract, ContractFactory, type Wallet } from "ethers";
+import { type Contract, ContractFactory, type Wallet, ZeroAddress } from "ethers";
 import {
   DEFAULT_POLICY,
   attestationsAt,
@@ -306,9 +306,9 @@ describe("chain: credit limits and the example pool (mock verifier)", function (
     // the constructors refuse them too
     const deploy = (c: { abi: unknown[]; bytecode: string }, args: unknown[]) => new ContractFactory(c.abi as never, c.bytecode, owner).deploy(...args);
     await expectRevert(deploy(a.RiskParamsRegistry, [oracle.address, 30 * 86400 + 1]), "RiskParamsRegistry__GracePeriodTooLong");
-    await expectRevert(deploy(a.MarginAttestations, [d.verifier, d.registry, 10000, 0, false, 86400]), "MarginAttestations__TtlOutOfRange");
-    await expectRevert(deploy(a.MarginAttestations, [d.verifier, d.registry, 10000, 86400, false, 0]), "MarginAttestations__AttestorAgeOutOfRange");
-    await expectRevert(deploy(a.MarginAttestations, [d.verifier, d.registry, 5000, 86400, false, 86400]), "MarginAttestations__MinHealthOutOfRange");
+    await expectRevert(deploy(a.MarginAttestations, [d.verifier, ZeroAddress, d.registry, 10000, 0, false, 86400, false]), "MarginAttestations__TtlOutOfRange");
+    await expectRevert(deploy(a.MarginAttestations, [d.verifier, ZeroAddress, d.registry, 10000, 86400, false, 0, false]), "MarginAttestations__AttestorAgeOutOfRange");
+    await expectRevert(deploy(a.MarginAttestations, [d.verifier, ZeroAddress, d.registry, 5000, 86400, false, 86400, false]), "MarginAttestations__MinHealthOutOfRange");
     await expectRevert(deploy(a.ExamplePool, [d.attestations, d.token, 9000, 10000]), "ExamplePool__BadConfig");
     // the SDK refuses the same values before deploying, naming the field
     for (const [k, v] of [

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoFile } from "../helpers.js";
@@ -39,6 +39,7 @@ describe("cli: setup, prove, verify", function () {
     assert.equal(b.config, "small");
     assert.equal(b.context, `0x${"abc123".padStart(64, "0")}`);
     const o = JSON.parse(readFileSync(opening, "utf8"));
+    assert.equal(statSync(opening).mode & 0o777, 0o600, "the private opening is readable by its owner only");
     assert.equal(o.commitment, b.commitment);
     assert.equal(o.paramsRoot, b.paramsRoot);
     assert.deepEqual(Object.keys(o.positions).length, 4);

@@ -1,0 +1,77 @@
+/**
+ * zkmargin/chain: the pool's on-chain side (`import { ... } from "zkmargin/chain"`), with ethers v6
+ * (a peer dependency). Kept out of the main entry because it loads the heavy runtimes: solc (to
+ * compile the contracts with a setup's generated verifier) and @nomicfoundation/edr (the embedded
+ * in-process EVM and the local JSON-RPC node).
+ */
+
+// The pool SDK: compile and deploy the contracts, post parameters, derive the proof context,
+// submit attestations, read status, borrow/repay/liquidate on the example pool, decode reverts.
+export {
+  compilePoolContracts,
+  deployPool,
+  registryAt,
+  attestationsAt,
+  poolAt,
+  tokenAt,
+  checkPolicy,
+  postParams,
+  deriveContext,
+  contextFor,
+  proofCalldata,
+  attestorDomain,
+  PORTFOLIO_TYPES,
+  signPortfolioAttestation,
+  submitAttestation,
+  checkVerifiedSender,
+  statusOf,
+  poolAccountOf,
+  borrowFromPool,
+  repayToPool,
+  liquidateAccount,
+  decodeContractError,
+  poolErrorAbis,
+  formatCents,
+  formatTokenAmount,
+  parseTokenAmount,
+  DEFAULT_POLICY,
+  POLICY_BOUNDS,
+  POOL_TOKEN_DECIMALS,
+  DEFAULT_POOL_LIQUIDITY,
+  VERIFIER_SOURCE,
+  VERIFIED_VERIFIER_SOURCE,
+  type CompiledContract,
+  type PoolArtifacts,
+  type PoolPolicy,
+  type Deployment,
+  type VerifiedDeployment,
+  type AttestorSignature,
+  type AttestationStatus,
+  type PoolAccount,
+} from "./pool.js";
+
+// The pool's contracts compiled for an existing setup (the self-declared configuration's verifier
+// and, when set up, the matching verified configuration's).
+export { loadPoolBuild, verifiedConfigFor, hasSetup, type PoolBuild } from "./artifacts.js";
+
+// The embedded chain (EDR, in-process): an EIP-1193 provider with dev accounts and an optional
+// persisted state file, an ethers provider over it, dev wallets, and a local JSON-RPC node.
+export {
+  createEmbeddedChain,
+  ethersProviderFor,
+  devWallets,
+  devAccounts,
+  DEV_MNEMONIC,
+  Eip1193JsonRpcProvider,
+  ProviderRpcError,
+  type EmbeddedChain,
+  type EmbeddedChainOptions,
+  type Eip1193Provider,
+  type RequestArguments,
+  type RpcParams,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type DevAccount,
+  type DevAccountsOptions,
+} from "./edr.js";
+export { startRpcServer, type RpcServer, type RpcServerOptions } from "./node.js";

@@ -1,0 +1,25 @@
+import { ZkMarginError } from "../errors.js";
+
+/**
+ * The rule a well-formed statement broke (docs/statements.md, "Verification"). A statement that
+ * breaks one is invalid: the CLI's `venue verify` exits 1 for these, 2 for a file it cannot read.
+ */
+export type StatementRule =
+  | "signature" // the signature does not verify under the statement's key
+  | "venue" // the parameters do not list the venue, or list another key for it
+  | "freshness" // asOf outside the parameters' window (or after `now`)
+  | "account" // a statement for another account
+  | "instrument" // a position in an instrument the parameters do not list
+  | "debt" // a negative collateral balance
+  | "duplicate-venue"; // two statements of one venue in one portfolio
+
+/** A statement that is well-formed but may not be used: code "STATEMENT", with the rule it broke. */
+export class StatementError extends ZkMarginError {
+  readonly rule: StatementRule;
+  constructor(rule: StatementRule, message: string, opts: { path?: string; value?: unknown; limit?: string } = {}) {
+    super("STATEMENT", message, opts);
+    this.rule = rule;
+  }
+}
+
+export const DEBT_MESSAGE = "a venue account in debt cannot be used yet (balances must be >= 0 in this version)";
