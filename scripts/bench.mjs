@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --config small,standard] [--runs 5] [--no-gas]`: constraint counts (total and
+// `npm run bench [-- --config small,standard] [--runs 5] [--no-gas] [--no-verified]`: constraint counts (total and
 // per collateral / position / group slot, from compiled variants), compile and setup time, witness /
 // prove / verify time for a full book (every slot used) and a sparse one, SDK overhead over raw
 // snarkjs, artifact sizes, next to the targets; then gas (scripts/bench-gas.mjs). Uses the built SDK
@@ -32,7 +32,7 @@ const { verifyMargin } = await dist("src/prove/verify.js");
 
 // ---------------------------------------------------------------- arguments
 function parseArgs(argv) {
-  const out = { configs: Object.keys(CONFIGS), runs: 5, healthBps: 12500, gas: true };
+  const out = { configs: Object.keys(CONFIGS), runs: 5, healthBps: 12500, gas: true, verified: true };
   const args = argv.filter((a) => a !== "--");
   for (let i = 0; i < args.length; i++) {
     let [k, v] = args[i].split(/=(.*)/s, 2);
@@ -45,8 +45,9 @@ function parseArgs(argv) {
     else if (k === "--runs") out.runs = Number(value());
     else if (k === "--health-bps") out.healthBps = Number(value());
     else if (k === "--no-gas") out.gas = false;
+    else if (k === "--no-verified") out.verified = false;
     else if (k === "-h" || k === "--help") {
-      process.stdout.write("usage: npm run bench [-- --config small,standard] [--runs 5] [--health-bps 12500] [--no-gas]\n(--config= with no configuration runs only the gas step)\n");
+      process.stdout.write("usage: npm run bench [-- --config small,standard] [--runs 5] [--health-bps 12500] [--no-gas] [--no-verified]\n(--config= with no configuration runs only the gas step)\n");
       process.exit(0);
     } else throw new Error(`unknown argument ${JSON.stringify(args[i])}`);
   }
@@ -601,6 +602,13 @@ try {
       writeFileSync(join(resultsDir, "gas.json"), `${JSON.stringify({ measured: false, error: message, machine }, null, 2)}\n`);
       process.stdout.write(`\nGas: not measured (scripts/bench-gas.mjs failed: ${message.split("\n")[0]})\n`);
     }
+  }
+  if (opts.verified) {
+    log("verified mode: scripts/bench-verified.mjs (constraints of every verified configuration; small-verified prove time)");
+    const { measureVerified, verifiedTable } = await import("./bench-verified.mjs");
+    const v = await measureVerified({ runs: opts.runs, log });
+    writeFileSync(join(resultsDir, "verified.json"), `${JSON.stringify(v, null, 2)}\n`);
+    process.stdout.write(`\nVerified mode (bench/results/verified.json):\n\n${verifiedTable(v)}\n`);
   }
   const missed = Object.values(latest).flatMap((r) => Object.entries(r.targets).filter(([, t]) => !t.met).map(([k, t]) => `${r.config} ${k}: ${t.measured} (target ${t.target})`));
   if (missed.length) process.stdout.write(`\nMissed targets:\n${missed.map((m) => `  - ${m}`).join("\n")}\n`);
