@@ -6,7 +6,7 @@ import { ZkMarginError } from "../errors.js";
 import type { ParamsTree } from "../params/tree.js";
 import type { RiskParams } from "../params/types.js";
 import type { Portfolio } from "../portfolio/parse.js";
-import { buildWitnessInput, type WitnessBundle } from "./witness.js";
+import { buildWitnessInput, flatSiblings, type WitnessBundle } from "./witness.js";
 
 /**
  * Verified mode's witness: the self-declared witness (buildWitnessInput) plus the venue statements
@@ -72,14 +72,6 @@ export function selectorRows(portfolio: Portfolio, config: CircuitConfig, entrie
     return row;
   });
   return { rows, sums };
-}
-
-function flatSiblings(levels: readonly { position: number; siblings: bigint[] }[]): string[] {
-  return levels.flatMap(({ position, siblings }) => {
-    const row = [...siblings];
-    row.splice(position, 0, 0n);
-    return row.map(String);
-  });
 }
 
 export function buildVerifiedWitnessInput(args: {
@@ -155,7 +147,7 @@ export function buildVerifiedWitnessInput(args: {
     push("sVenueId", s(venue.id));
     push("sAx", s(venue.publicKey[0]));
     push("sAy", s(venue.publicKey[1]));
-    push("sVenueSiblings", flatSiblings(tree.venueTree.open(venue.index).levels));
+    push("sVenueSiblings", flatSiblings(tree.venueTree.open(venue.index)));
     push("sAsOf", s(st.asOf));
     push("sEntries", entries.map(s));
     push("sR8x", s(st.R8[0]));

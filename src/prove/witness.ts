@@ -20,7 +20,7 @@ export interface WitnessBundle {
 }
 
 /** Flatten an opening's siblings per level, with 0 at our own position (the circuit ignores it). */
-function flatSiblings(o: MerkleOpening): string[] {
+export function flatSiblings(o: Pick<MerkleOpening, "levels">): string[] {
   const out: string[] = [];
   for (const { position, siblings } of o.levels) {
     const row = [...siblings];
