@@ -68,7 +68,8 @@ try {
   const received = parseBundle(JSON.parse(JSON.stringify(bundle)));
   const vkey: unknown = JSON.parse(readFileSync(setup.vkey, "utf8"));
   const result = await verifyMargin(received, vkey, { params, minHealthBps: healthBps, minCreditLimitCents: creditLimitCents, context });
-  for (const c of result.checks) console.log(`${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
+  // each check: status "ok", "warn" (passes; says what was not checked) or "fail" (with found/expected)
+  for (const c of result.checks) console.log(`${c.status} ${c.name}: ${c.detail}${c.found ? ` (found ${c.found}, expected ${c.expected})` : ""}`);
   console.log(result.valid ? `VALID${result.insecure ? " (INSECURE dev key)" : ""}` : "INVALID");
 } catch (e) {
   // A shortfall carries the engine's report; every other input error names its field and value.

@@ -32,7 +32,7 @@ const { verifyMargin } = await dist("src/prove/verify.js");
 
 // ---------------------------------------------------------------- arguments
 function parseArgs(argv) {
-  const out = { configs: Object.keys(CONFIGS), runs: 5, healthBps: 12500, gas: true, verified: true };
+  const out = { configs: Object.keys(CONFIGS).filter((c) => c !== "large"), runs: 5, healthBps: 12500, gas: true, verified: true, native: true };
   const args = argv.filter((a) => a !== "--");
   for (let i = 0; i < args.length; i++) {
     let [k, v] = args[i].split(/=(.*)/s, 2);
@@ -46,8 +46,9 @@ function parseArgs(argv) {
     else if (k === "--health-bps") out.healthBps = Number(value());
     else if (k === "--no-gas") out.gas = false;
     else if (k === "--no-verified") out.verified = false;
+    else if (k === "--no-native") out.native = false;
     else if (k === "-h" || k === "--help") {
-      process.stdout.write("usage: npm run bench [-- --config small,standard] [--runs 5] [--health-bps 12500] [--no-gas] [--no-verified]\n(--config= with no configuration runs only the gas step)\n");
+      process.stdout.write("usage: npm run bench [-- --config small,standard] [--runs 5] [--health-bps 12500] [--no-gas] [--no-verified] [--no-native]\n(--config= with no configuration runs only the gas step)\n");
       process.exit(0);
     } else throw new Error(`unknown argument ${JSON.stringify(args[i])}`);
   }
@@ -609,6 +610,13 @@ try {
     const v = await measureVerified({ runs: opts.runs, log });
     writeFileSync(join(resultsDir, "verified.json"), `${JSON.stringify(v, null, 2)}\n`);
     process.stdout.write(`\nVerified mode (bench/results/verified.json):\n\n${verifiedTable(v)}\n`);
+  }
+  if (opts.native) {
+    log("native prover: scripts/bench-native.mjs (native vs snarkjs on full books: small, standard, and large when its setup is cached)");
+    const { measureNative, nativeTable } = await import("./bench-native.mjs");
+    const n = await measureNative({ runs: Math.min(opts.runs, 3), log });
+    writeFileSync(join(resultsDir, "native.json"), `${JSON.stringify(n, null, 2)}\n`);
+    process.stdout.write(`\n${nativeTable(n)}\n`);
   }
   const missed = Object.values(latest).flatMap((r) => Object.entries(r.targets).filter(([, t]) => !t.met).map(([k, t]) => `${r.config} ${k}: ${t.measured} (target ${t.target})`));
   if (missed.length) process.stdout.write(`\nMissed targets:\n${missed.map((m) => `  - ${m}`).join("\n")}\n`);

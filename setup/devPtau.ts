@@ -24,6 +24,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join, basename } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Worker } from "node:worker_threads";
+import { DEFAULT_DEV_PTAU_SEED } from "./devSeed.js";
 
 export interface DevPtauOptions {
   /** log2 of the maximum number of constraints the ptau supports (1..27). */
@@ -40,7 +41,7 @@ export interface DevPtauResult {
   seconds: number;
 }
 
-export const DEFAULT_DEV_PTAU_SEED = "zkmargin INSECURE dev ptau";
+export { DEFAULT_DEV_PTAU_SEED };
 export const DEV_PTAU_CONTRIBUTION_NAME = "INSECURE dev ptau: tau is public, never use in production";
 
 // ---------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSy
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as snarkjs from "snarkjs";
-import { compileCircuit, type CompiledCircuit } from "../src/circuit/compile.js";
+import { circuitHash, compileCircuit, type CompiledCircuit } from "../src/circuit/compile.js";
 import { cacheDir } from "../src/circuit/paths.js";
 import type { CircuitConfig } from "../src/config/circuits.js";
 import { ZkMarginError } from "../src/errors.js";
@@ -28,6 +28,7 @@ import type { ProvingArtifacts } from "../src/prove/prove.js";
 
 const require = createRequire(import.meta.url);
 
+/** What a setup records in its `setup.json`: the circuit, the powers of tau, contributions, beacon, timings. */
 export interface SetupRecord {
   config: string;
   circuitHash: string;
@@ -42,6 +43,7 @@ export interface SetupRecord {
   createdAt: string;
 }
 
+/** A finished setup: its folder, final zkey, verification key, Solidity verifier, record and circuit. */
 export interface SetupArtifacts {
   dir: string;
   zkey: string;
@@ -68,10 +70,29 @@ function artifactsAt(dir: string, circuit: CompiledCircuit): SetupArtifacts | un
   };
 }
 
-/** The current setup of a configuration, if one exists for the circuit as it is now. */
+/**
+ * The current setup of a configuration, if one exists for the circuit as it is now. Hashing the
+ * sources decides; the circuit is compiled (a cache hit, normally) only when a setup exists, for
+ * its wasm.
+ */
 export async function findSetup(config: CircuitConfig, progress: ProgressFn = silent): Promise<SetupArtifacts | undefined> {
+  if (!findSetupRecord(config, circuitHash(config))) return undefined;
   const circuit = await compileCircuit(config, { progress });
   return artifactsAt(setupDir(config, circuit.circuitHash), circuit);
+}
+
+/**
+ * The local setup of a configuration for a given circuit hash (a proof bundle's), without hashing
+ * or compiling anything: what a verifier needs (the verification key and the setup record).
+ */
+export function findSetupRecord(config: CircuitConfig, hash: string): { dir: string; vkey: string; verifierSol: string; record: SetupRecord } | undefined {
+  const dir = setupDir(config, hash);
+  const recFile = join(dir, "setup.json");
+  const vkey = join(dir, "verification_key.json");
+  if (!existsSync(recFile) || !existsSync(vkey)) return undefined;
+  const record = JSON.parse(readFileSync(recFile, "utf8")) as SetupRecord;
+  if (record.circuitHash !== hash) return undefined;
+  return { dir, vkey, verifierSol: join(dir, "Groth16Verifier.sol"), record };
 }
 
 async function sha256File(file: string): Promise<string> {
@@ -133,6 +154,7 @@ const logger = (progress: ProgressFn) => ({
   error: (m: string) => progress(`  error: ${m}`),
 });
 
+/** Options of setupCircuit (dev by default; production with `ptau`). */
 export interface SetupOptions {
   /** A prepared phase-1 file for production; omit for the INSECURE dev ptau. */
   ptau?: string;

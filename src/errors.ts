@@ -20,8 +20,24 @@ export type ErrorCode =
   | "MARKET"
   | "MISMATCH"
   | "ARGUMENT"
-  | "STATEMENT";
+  | "STATEMENT"
+  /** The command line does not parse (unknown option, missing argument); set by the CLI. */
+  | "USAGE"
+  /** A portfolio that does not meet margin at the health asked for (the CLI's code for ShortfallError). */
+  | "SHORTFALL"
+  /** A time window does not hold now: parameters whose validity window has passed, and the like. */
+  | "VALIDITY"
+  /** A transaction our contracts reverted (value: the contract error's name). */
+  | "REVERTED"
+  /** A deployment record that does not match the chain: another chain id, or no contract at its addresses (a node restarted without its state). */
+  | "STALE_DEPLOYMENT"
+  /** A bug, not bad input; set by the CLI for any error that is not a ZkMarginError. */
+  | "INTERNAL";
 
+/**
+ * Every error a user can cause: a stable `code`, the `path` (JSON path or CLI flag) it is about, the
+ * offending `value` and the `limit` it broke.
+ */
 export class ZkMarginError extends Error {
   override readonly name = "ZkMarginError";
   readonly code: ErrorCode;
@@ -39,6 +55,7 @@ export class ZkMarginError extends Error {
   }
 }
 
+/** Whether `e` is a ZkMarginError. */
 export function isZkMarginError(e: unknown): e is ZkMarginError {
   return e instanceof ZkMarginError;
 }

@@ -71,7 +71,7 @@ export type { ProgressFn } from "./util/progress.js";
 // opening), check a bundle against a verification key and the verifier's own requirements, and
 // check an opening against a bundle's commitment.
 export { proveMargin, type ProveResult, type ProvingArtifacts } from "./prove/prove.js";
-export { verifyMargin, parseBundle, type VerifyResult, type VerifyCheck, type VerifyOptions } from "./prove/verify.js";
+export { verifyMargin, parseBundle, type VerifyResult, type VerifyCheck, type VerifyStatus, type VerifyOptions } from "./prove/verify.js";
 export {
   packTerms,
   unpackTerms,
@@ -83,6 +83,26 @@ export {
 export { commitPortfolio, randomSalt } from "./prove/commitment.js";
 export { checkOpening, makeOpening, type CheckedOpening } from "./prove/opening.js";
 export { isDevKey, checkDevKey, type DevKeyCheck } from "./prove/devKey.js";
+
+// Exported artifacts: write a setup's wasm, zkey, verification key and Solidity verifier with a
+// manifest (config, circuit hash, sha256 of each file, INSECURE) to a folder, and load them from a
+// folder, a URL or bytes (every sha256 checked) for proveMargin / verifyMargin without a local setup.
+export {
+  exportArtifacts,
+  loadArtifacts,
+  loadArtifactsFromFolder,
+  loadArtifactsFromUrl,
+  loadArtifactsFromBuffers,
+  verificationKeyFor,
+  ARTIFACT_FILES,
+  type ArtifactsManifest,
+  type ArtifactBuffers,
+  type LoadedArtifacts,
+  type LoadOptions,
+  type ExportResult,
+  type VerificationKeyChoice,
+} from "./prove/artifacts.js";
+export { cacheDir } from "./circuit/paths.js";
 
 // Venue statements (verified mode): keys, signing, verification, and summing statements into a
 // portfolio. Everything src/statements/index.ts exports (its own front door).

@@ -4,6 +4,7 @@ import { findSetup, setupDir, type SetupArtifacts } from "../../setup/groth16.js
 import { circuitHash } from "../circuit/compile.js";
 import { VERIFIED_CONFIGS, getConfig, isVerifiedConfig, type CircuitConfig } from "../config/circuits.js";
 import { ZkMarginError } from "../errors.js";
+import { vkeySha256 } from "../prove/bundle.js";
 import { type ProgressFn, silent } from "../util/progress.js";
 import { compilePoolContracts, type PoolArtifacts } from "./pool.js";
 
@@ -16,9 +17,13 @@ export interface PoolBuild {
   config: string;
   circuitHash: string;
   insecure: boolean;
+  /** sha256 of the setup's verification key (as `vkeySha256` in its proof bundles). */
+  vkeySha256: string;
   /** The verified verifier compiled in, and its setup (absent: none). */
-  verified?: { config: string; circuitHash: string; insecure: boolean };
+  verified?: { config: string; circuitHash: string; insecure: boolean; vkeySha256: string };
 }
+
+const vkeyShaOf = (setup: SetupArtifacts): string => vkeySha256(JSON.parse(readFileSync(setup.vkey, "utf8")));
 
 /**
  * The verified configuration that matches a self-declared one (same slots, over venue statements):
@@ -89,8 +94,16 @@ export async function loadPoolBuild(opts: {
     config: config.name,
     circuitHash: setup.record.circuitHash,
     insecure: setup.record.insecure,
+    vkeySha256: vkeyShaOf(setup),
     ...(verified
-      ? { verified: { config: verified.config.name, circuitHash: verified.setup.record.circuitHash, insecure: verified.setup.record.insecure } }
+      ? {
+          verified: {
+            config: verified.config.name,
+            circuitHash: verified.setup.record.circuitHash,
+            insecure: verified.setup.record.insecure,
+            vkeySha256: vkeyShaOf(verified.setup),
+          },
+        }
       : {}),
   };
 }

@@ -37,6 +37,7 @@ import { writeFileAtomic } from "../util/files.js";
 // ---------------------------------------------------------------------------------------------
 // Types
 
+/** JSON-RPC params: positional or named. */
 export type RpcParams = unknown[] | Record<string, unknown>;
 
 /** EIP-1193 request arguments. */
@@ -47,9 +48,11 @@ export interface RequestArguments {
 
 /** The minimal EIP-1193 surface (no events). */
 export interface Eip1193Provider {
+  /** Send one request; resolves with its result, rejects with a ProviderRpcError. */
   request(args: RequestArguments): Promise<unknown>;
 }
 
+/** A JSON-RPC 2.0 request. */
 export interface JsonRpcRequest {
   jsonrpc?: "2.0";
   id?: string | number | null;
@@ -57,6 +60,7 @@ export interface JsonRpcRequest {
   params?: RpcParams;
 }
 
+/** A JSON-RPC 2.0 response: a result or an error. */
 export type JsonRpcResponse =
   | { jsonrpc: "2.0"; id: string | number | null; result: unknown }
   | { jsonrpc: "2.0"; id: string | number | null; error: { code: number; message: string; data?: unknown } };
@@ -73,11 +77,13 @@ export class ProviderRpcError extends Error {
   }
 }
 
+/** A development account: its address and private key. */
 export interface DevAccount {
   address: string;
   privateKey: string;
 }
 
+/** How the embedded chain's funded accounts are made. */
 export interface DevAccountsOptions {
   /** BIP-39 phrase (default: the standard "test test ... junk" mnemonic). */
   mnemonic?: string;
@@ -89,6 +95,7 @@ export interface DevAccountsOptions {
   balance?: bigint;
 }
 
+/** Options of createEmbeddedChain. */
 export interface EmbeddedChainOptions {
   /** Default 31337. When reopening a state file, must match the recorded chain id if given. */
   chainId?: number;
@@ -118,6 +125,7 @@ export interface EmbeddedChain extends Eip1193Provider {
 // ---------------------------------------------------------------------------------------------
 // Dev accounts
 
+/** The public development mnemonic ("test test ... junk"): its accounts are known to everyone. */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
 const DEFAULT_BALANCE = 10_000n * 10n ** 18n;
 

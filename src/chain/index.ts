@@ -16,6 +16,7 @@ export {
   tokenAt,
   checkPolicy,
   postParams,
+  defaultValidUntil,
   deriveContext,
   contextFor,
   proofCalldata,
@@ -44,11 +45,31 @@ export {
   type PoolArtifacts,
   type PoolPolicy,
   type Deployment,
+  type DeployedContract,
+  type DeploymentRole,
   type VerifiedDeployment,
   type AttestorSignature,
   type AttestationStatus,
   type PoolAccount,
 } from "./pool.js";
+
+// Deployment records: check one against the chain it is used on (chain id, code at every address,
+// the blocks its contracts were created in) before use; a stale one is a "STALE_DEPLOYMENT" error.
+export { checkDeployment, deploymentAddresses, type CheckDeploymentOptions } from "./deployment.js";
+
+// The contract artifacts the package ships (dist/abi: `zkmargin/abi`, `zkmargin/abi/<Name>.json`,
+// `zkmargin/factories`), generated at build time; these make them (e.g. into another folder).
+export {
+  PUBLIC_CONTRACTS,
+  abiExportName,
+  buildAbiPackage,
+  writeAbiPackage,
+  renderAbiPackage,
+  publicContractAbis,
+  type PublicContract,
+  type ContractAbi,
+  type AbiPackage,
+} from "./abi-package.js";
 
 // The pool's contracts compiled for an existing setup (the self-declared configuration's verifier
 // and, when set up, the matching verified configuration's).

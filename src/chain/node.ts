@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { createEmbeddedChain, type EmbeddedChain, type EmbeddedChainOptions, type JsonRpcRequest, type JsonRpcResponse } from "./edr.js";
 
+/** Options of startRpcServer: the embedded chain's, and where to listen. */
 export interface RpcServerOptions extends EmbeddedChainOptions {
   /** Default "127.0.0.1". */
   host?: string;
@@ -14,6 +15,7 @@ export interface RpcServerOptions extends EmbeddedChainOptions {
   maxBodyBytes?: number;
 }
 
+/** A running JSON-RPC server over an embedded chain (startRpcServer). */
 export interface RpcServer {
   /** e.g. "http://127.0.0.1:8545" */
   readonly url: string;

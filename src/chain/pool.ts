@@ -1,4 +1,4 @@
-import { AbiCoder, Contract, ZeroAddress, ContractFactory, Interface, Signature, keccak256, type ContractRunner, type Signer, type TypedDataDomain } from "ethers";
+import { AbiCoder, BaseContract, Contract, ZeroAddress, ContractFactory, Interface, Signature, keccak256, type ContractRunner, type Signer, type TypedDataDomain } from "ethers";
 import { FIELD_MODULUS } from "../config/limits.js";
 import { compileContracts } from "./solc.js";
 import type { ProofBundle } from "../prove/bundle.js";
@@ -79,10 +79,37 @@ export interface VerifiedDeployment {
   config: string;
   circuitHash: string;
   insecure: boolean;
+  vkeySha256?: string;
 }
+
+/** One contract of a deployment: where it is and the transaction that created it. */
+export interface DeployedContract {
+  /** Its name in the ABI package (`zkmargin/abi`), e.g. "MarginAttestations"; "Groth16Verifier" for a generated verifier. */
+  contract: string;
+  address: string;
+  /** The creation transaction. */
+  txHash: string;
+  blockNumber: number;
+  blockHash: string;
+  gasUsed: number;
+}
+
+/** The record's roles: verifier, verifiedVerifier (when deployed), registry, attestations, pool, token. */
+export type DeploymentRole = "verifier" | "verifiedVerifier" | "registry" | "attestations" | "pool" | "token";
 
 export interface Deployment {
   chainId: number;
+  /**
+   * Each contract with its creation transaction and block. Absent in records made before contract
+   * artifacts (their addresses are still the flat fields below).
+   */
+  contracts?: Partial<Record<DeploymentRole, DeployedContract>>;
+  /** The first block of the deployment (from which to scan the contracts' logs). */
+  blockNumber?: number;
+  /** The account that deployed (and owns) the contracts. */
+  deployer?: string;
+  /** sha256 of the setup's verification key (as `vkeySha256` in proof bundles), when known. */
+  vkeySha256?: string;
   verifier: string;
   /** The verified-mode verifier (submitVerified); absent when the deployment takes no verified proofs. */
   verified?: VerifiedDeployment;
@@ -133,12 +160,22 @@ export async function compilePoolContracts(verifierSource: string, verifiedVerif
   };
 }
 
-async function deployOne(signer: Signer, c: CompiledContract, args: unknown[]): Promise<{ address: string; gas: number }> {
+async function deployOne(signer: Signer, name: string, c: CompiledContract, args: unknown[]): Promise<DeployedContract & { gas: number }> {
   const factory = new ContractFactory(c.abi as never, c.bytecode, signer);
   const contract = await factory.deploy(...args);
-  const receipt = await contract.deploymentTransaction()!.wait();
-  return { address: await contract.getAddress(), gas: Number(receipt!.gasUsed) };
+  const receipt = (await contract.deploymentTransaction()!.wait())!;
+  return {
+    contract: name,
+    address: await contract.getAddress(),
+    txHash: receipt.hash,
+    blockNumber: receipt.blockNumber,
+    blockHash: receipt.blockHash,
+    gasUsed: Number(receipt.gasUsed),
+    gas: Number(receipt.gasUsed),
+  };
 }
+
+const deployed = ({ gas: _gas, ...c }: DeployedContract & { gas: number }): DeployedContract => c;
 
 /**
  * Deploy the generated verifier, the registry, the attestation contract, the example pool and its
@@ -158,7 +195,9 @@ export async function deployPool(args: {
   /** Token base units supplied to the pool (default DEFAULT_POOL_LIQUIDITY; 0n for none). */
   liquidity?: bigint;
   /** Deploy the verified verifier (artifacts.VerifiedGroth16Verifier), generated from this setup. */
-  verified?: { config: string; circuitHash: string; insecure: boolean };
+  verified?: { config: string; circuitHash: string; insecure: boolean; vkeySha256?: string };
+  /** sha256 of the setup's verification key, recorded in the deployment (see loadPoolBuild). */
+  vkeySha256?: string;
 }): Promise<Deployment> {
   const policy: PoolPolicy = { ...DEFAULT_POLICY, ...args.policy };
   checkPolicy(policy);
@@ -173,10 +212,10 @@ export async function deployPool(args: {
       { path: "policy.requireVerified" },
     );
   }
-  const v = await deployOne(signer, a.Groth16Verifier, []);
-  const vv = args.verified ? await deployOne(signer, a.VerifiedGroth16Verifier!, []) : undefined;
-  const r = await deployOne(signer, a.RiskParamsRegistry, [args.oracle, policy.gracePeriod]);
-  const m = await deployOne(signer, a.MarginAttestations, [
+  const v = await deployOne(signer, "Groth16Verifier", a.Groth16Verifier, []);
+  const vv = args.verified ? await deployOne(signer, "Groth16Verifier", a.VerifiedGroth16Verifier!, []) : undefined;
+  const r = await deployOne(signer, "RiskParamsRegistry", a.RiskParamsRegistry, [args.oracle, policy.gracePeriod]);
+  const m = await deployOne(signer, "MarginAttestations", a.MarginAttestations, [
     v.address,
     vv?.address ?? ZeroAddress,
     r.address,
@@ -186,8 +225,8 @@ export async function deployPool(args: {
     policy.maxAttestorAge,
     policy.requireVerified,
   ]);
-  const t = await deployOne(signer, a.ExampleUSD, []);
-  const p = await deployOne(signer, a.ExamplePool, [m.address, t.address, policy.borrowHealthBps, policy.maintenanceHealthBps]);
+  const t = await deployOne(signer, "ExampleUSD", a.ExampleUSD, []);
+  const p = await deployOne(signer, "ExamplePool", a.ExamplePool, [m.address, t.address, policy.borrowHealthBps, policy.maintenanceHealthBps]);
   const liquidity = args.liquidity ?? DEFAULT_POOL_LIQUIDITY;
   if (liquidity > 0n) {
     const token = new Contract(t.address, a.ExampleUSD.abi as never, signer);
@@ -197,8 +236,11 @@ export async function deployPool(args: {
     await (await pool.getFunction("deposit")(liquidity)).wait();
   }
   const network = await signer.provider!.getNetwork();
+  const deployer = await signer.getAddress();
   return {
     chainId: Number(network.chainId),
+    blockNumber: v.blockNumber,
+    deployer,
     verifier: v.address,
     ...(args.verified && vv ? { verified: { verifier: vv.address, ...args.verified } } : {}),
     registry: r.address,
@@ -206,11 +248,20 @@ export async function deployPool(args: {
     pool: p.address,
     token: t.address,
     oracle: args.oracle,
-    owner: await signer.getAddress(),
+    owner: deployer,
     config: args.config,
     circuitHash: args.circuitHash,
+    ...(args.vkeySha256 ? { vkeySha256: args.vkeySha256 } : {}),
     insecure: args.insecure,
     policy,
+    contracts: {
+      verifier: deployed(v),
+      ...(vv ? { verifiedVerifier: deployed(vv) } : {}),
+      registry: deployed(r),
+      attestations: deployed(m),
+      pool: deployed(p),
+      token: deployed(t),
+    },
     gas: { verifier: v.gas, ...(vv ? { verifiedVerifier: vv.gas } : {}), registry: r.gas, attestations: m.gas, pool: p.gas, token: t.gas },
     deployedAt: new Date().toISOString(),
   };
@@ -258,11 +309,17 @@ export function checkPolicy(policy: PoolPolicy, names: Partial<Record<keyof Pool
   }
 }
 
-/** Post a parameter set's root (oracle only). validUntil defaults to asOf + 7 days. */
-export async function postParams(registry: Contract, params: RiskParams, opts: { validUntil?: number } = {}) {
+/** The end of the validity window posted by default: the parameters' own `validUntil`, else asOf + 7 days. */
+export function defaultValidUntil(params: RiskParams): { validUntil: number; source: "validUntil" | "asOf + 7 days" } {
+  if (params.validUntilUnix !== undefined) return { validUntil: Number(params.validUntilUnix), source: "validUntil" };
+  return { validUntil: Math.floor(Date.parse(params.asOf) / 1000) + 7 * 86400, source: "asOf + 7 days" };
+}
+
+/** Post a parameter set's root (oracle only). validUntil defaults to defaultValidUntil(params). */
+export async function postParams(registry: BaseContract, params: RiskParams, opts: { validUntil?: number } = {}) {
   const root = buildParamsTree(params).paramsRoot;
   const asOf = Math.floor(Date.parse(params.asOf) / 1000);
-  const validUntil = opts.validUntil ?? asOf + 7 * 86400;
+  const validUntil = opts.validUntil ?? defaultValidUntil(params).validUntil;
   const tx = await registry.getFunction("postParams")(root, params.epoch, asOf, validUntil);
   const receipt = await tx.wait();
   return { root, epoch: params.epoch, asOf, validUntil, gasUsed: Number(receipt.gasUsed), txHash: receipt.hash as string };
@@ -278,23 +335,30 @@ export function deriveContext(chainId: bigint | number, contract: string, accoun
   return BigInt(keccak256(enc)) % FIELD_MODULUS;
 }
 
-export async function contextFor(attestations: Contract, account: string): Promise<{ context: bigint; nonce: bigint; chainId: bigint }> {
+export async function contextFor(attestations: BaseContract, account: string): Promise<{ context: bigint; nonce: bigint; chainId: bigint }> {
   const [att] = (await attestations.getFunction("attestationOf")(account)) as [{ nonce: bigint }];
   const network = await attestations.runner!.provider!.getNetwork();
   const context = deriveContext(network.chainId, await attestations.getAddress(), account, att.nonce);
   return { context, nonce: att.nonce, chainId: network.chainId };
 }
 
-export function proofCalldata(bundle: ProofBundle) {
+/** A Groth16 proof as the verifier contracts take it: a, b (G2, coordinates swapped), c. */
+export interface ProofCalldata {
+  a: [string, string];
+  b: [[string, string], [string, string]];
+  c: [string, string];
+}
+
+export function proofCalldata(bundle: ProofBundle): ProofCalldata {
   const p = bundle.proof;
   return {
-    a: [p.pi_a[0], p.pi_a[1]],
+    a: [p.pi_a[0]!, p.pi_a[1]!],
     // snarkjs's G2 coordinates are (c0, c1); the EVM pairing precompile takes (c1, c0)
     b: [
-      [p.pi_b[0]![1], p.pi_b[0]![0]],
-      [p.pi_b[1]![1], p.pi_b[1]![0]],
+      [p.pi_b[0]![1]!, p.pi_b[0]![0]!],
+      [p.pi_b[1]![1]!, p.pi_b[1]![0]!],
     ],
-    c: [p.pi_c[0], p.pi_c[1]],
+    c: [p.pi_c[0]!, p.pi_c[1]!],
   };
 }
 
@@ -334,7 +398,7 @@ export async function signPortfolioAttestation(
  * through `submitVerified`, which binds the account signal to the sender: it is refused here,
  * before sending, unless the signer is that account (and it takes no attestor signature).
  */
-export async function submitAttestation(attestations: Contract, bundle: ProofBundle, attestor?: AttestorSignature) {
+export async function submitAttestation(attestations: BaseContract, bundle: ProofBundle, attestor?: AttestorSignature) {
   const proof = proofCalldata(bundle);
   const args = [proof, BigInt(bundle.commitment), BigInt(bundle.paramsRoot), bundle.healthBps, BigInt(bundle.creditLimitCents)] as const;
   if (bundle.account !== undefined) {
@@ -392,7 +456,7 @@ export interface AttestationStatus {
   attestor: string | null;
 }
 
-export async function statusOf(attestations: Contract, registry: Contract, account: string, minHealthBps = 10000): Promise<AttestationStatus> {
+export async function statusOf(attestations: BaseContract, registry: BaseContract, account: string, minHealthBps = 10000): Promise<AttestationStatus> {
   const [a, attestor] = (await attestations.getFunction("attestationOf")(account)) as [
     { healthBps: bigint; creditLimitCents: bigint; epoch: bigint; expiresAt: bigint; nonce: bigint; attestorId: bigint; verified: boolean },
     string,
@@ -421,7 +485,7 @@ export async function statusOf(attestations: Contract, registry: Contract, accou
 }
 
 /** The commitment of the account's latest AttestationRecorded event; null if logs are unavailable. */
-async function latestCommitment(attestations: Contract, account: string): Promise<string | null> {
+async function latestCommitment(attestations: BaseContract, account: string): Promise<string | null> {
   try {
     const logs = await attestations.queryFilter(attestations.filters.AttestationRecorded!(account));
     const last = logs.at(-1) as { args?: { commitment?: bigint } } | undefined;
@@ -485,7 +549,7 @@ export interface PoolAccount {
   tokenBalance: string;
 }
 
-export async function poolAccountOf(pool: Contract, token: Contract, account: string): Promise<PoolAccount> {
+export async function poolAccountOf(pool: BaseContract, token: BaseContract, account: string): Promise<PoolAccount> {
   const call = async (name: string, ...args: unknown[]) => (await pool.getFunction(name)(...args)) as bigint;
   const attestations = new Contract(
     (await pool.getFunction("attestations")()) as string,
@@ -515,24 +579,24 @@ async function sent(tx: Promise<{ wait(): Promise<unknown> }>) {
 }
 
 /** Approve the pool for `amount` of the token if the current allowance is lower. */
-async function ensureAllowance(token: Contract, owner: string, spender: string, amount: bigint): Promise<void> {
+async function ensureAllowance(token: BaseContract, owner: string, spender: string, amount: bigint): Promise<void> {
   const current = (await token.getFunction("allowance")(owner, spender)) as bigint;
   if (current < amount) await (await token.getFunction("approve")(spender, amount)).wait();
 }
 
-const signerAddress = async (c: Contract): Promise<string> => {
+const signerAddress = async (c: BaseContract): Promise<string> => {
   const r = c.runner as Signer | null;
   if (!r || typeof (r as Signer).getAddress !== "function") throw new ZkMarginError("ARGUMENT", "the pool contract needs a signer", { path: "pool.runner" });
   return r.getAddress();
 };
 
 /** Borrow `amount` base units from the pool (signer = borrower). */
-export async function borrowFromPool(pool: Contract, amount: bigint) {
+export async function borrowFromPool(pool: BaseContract, amount: bigint) {
   return sent(pool.getFunction("borrow")(amount));
 }
 
 /** Repay `amount` base units (default: the whole debt) of the signer's debt; approves the pool first if needed. */
-export async function repayToPool(pool: Contract, token: Contract, amount?: bigint) {
+export async function repayToPool(pool: BaseContract, token: BaseContract, amount?: bigint) {
   const who = await signerAddress(pool);
   const value = amount ?? ((await pool.getFunction("debtOf")(who)) as bigint);
   if (value === 0n) throw new ZkMarginError("ARGUMENT", `account ${who} has no debt to repay`, { path: "amount", value: "0" });
@@ -541,7 +605,7 @@ export async function repayToPool(pool: Contract, token: Contract, amount?: bigi
 }
 
 /** Liquidate `account`: the signer repays its whole debt (approving the pool first) and takes over the claim. */
-export async function liquidateAccount(pool: Contract, token: Contract, account: string) {
+export async function liquidateAccount(pool: BaseContract, token: BaseContract, account: string) {
   const who = await signerAddress(pool);
   const debt = (await pool.getFunction("debtOf")(account)) as bigint;
   await ensureAllowance(token, who, await pool.getAddress(), debt);
@@ -613,7 +677,7 @@ export const poolErrorAbis = (a: PoolArtifacts): unknown[][] => [
  */
 export function decodeContractError(
   e: unknown,
-  abis: unknown[][],
+  abis: readonly (readonly unknown[])[],
   opts: { tokenDecimals?: number } = {},
 ): { name: string; args: unknown[]; message: string } | undefined {
   const data = findRevertData(e);

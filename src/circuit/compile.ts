@@ -5,7 +5,7 @@ import { dirname, join, relative } from "node:path";
 import { type CircuitConfig, mainCircomSource } from "../config/circuits.js";
 import { ZkMarginError } from "../errors.js";
 import { type ProgressFn, silent, timed } from "../util/progress.js";
-import { cacheDir, circom2Cli, circuitsDir, nodeModulesFor, packageRoot } from "./paths.js";
+import { cacheDir, circom2Cli, circuitsDir, commonAncestor, nodeModulesFor, packageRoot } from "./paths.js";
 
 export interface CompiledCircuit {
   config: CircuitConfig;
@@ -95,6 +95,11 @@ export async function compileCircuit(config: CircuitConfig, opts: { progress?: P
     mkdirSync(tmp, { recursive: true });
     writeFileSync(join(tmp, "main.circom"), mainCircomSource(config));
     const start = Date.now();
+    // Include paths through Node's module resolution (in a consumer install circomlib sits beside
+    // zkmargin in node_modules). circom2 (WASI) cannot open `..` paths, so it runs from the deepest
+    // folder holding the sources, circomlib and the output.
+    const libs = [circuitsDir(), nodeModulesFor("circomlib")];
+    const cwd = commonAncestor([...libs, tmp]) ?? packageRoot();
     const log = await timed(progress, `compiling the ${config.name} circuit (circom --${config.optimization})`, () =>
       runCircom(
         [
@@ -103,14 +108,11 @@ export async function compileCircuit(config: CircuitConfig, opts: { progress?: P
           lax ? "--wat" : "--wasm",
           "--sym",
           `--${config.optimization}`,
-          "-l",
-          circuitsDir(),
-          "-l",
-          nodeModulesFor("circomlib"),
+          ...libs.flatMap((l) => ["-l", l]),
           "-o",
           tmp,
         ],
-        packageRoot(),
+        cwd,
       ),
     ).catch((e: Error) => {
       rmSync(tmp, { recursive: true, force: true });

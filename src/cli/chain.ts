@@ -22,6 +22,7 @@ import {
   poolAt,
   poolErrorAbis,
   postParams,
+  defaultValidUntil,
   registryAt,
   repayToPool,
   signPortfolioAttestation,
@@ -33,6 +34,7 @@ import {
   type PoolArtifacts,
 } from "../chain/pool.js";
 import { startRpcServer } from "../chain/node.js";
+import { checkDeployment, type CheckDeploymentOptions } from "../chain/deployment.js";
 import { getConfig } from "../config/circuits.js";
 import { hasSetup, loadPoolBuild, type PoolBuild } from "../chain/artifacts.js";
 import { toHex32 } from "../crypto/poseidon.js";
@@ -43,6 +45,7 @@ import { parseBundle } from "../prove/verify.js";
 import { toJsonText, writeFileAtomic } from "../util/files.js";
 import { readJsonFile } from "../util/json.js";
 import { terminalProgress } from "../util/progress.js";
+import { isoSeconds } from "./output.js";
 
 /**
  * `zkmargin chain ...`: the pool's contracts on an embedded in-process EVM (default; its state
@@ -149,21 +152,60 @@ async function poolArtifacts(d: Deployment | undefined): Promise<PoolArtifacts> 
   return (await loadPoolBuild({ config: d?.config ?? "small", verifiedConfig: verified, progress: terminalProgress() })).artifacts;
 }
 
+/** How a stale deployment record names the chain and the likely cause. */
+const deploymentCheck = (opts: ChainOpts, s: Session): CheckDeploymentOptions => ({
+  file: s.deploymentFile,
+  path: "--deployment",
+  chain: opts.rpc ? `the chain at ${opts.rpc}` : "the embedded chain",
+  ...(opts.rpc ? {} : { cause: `its state file ${s.chain?.stateFile ?? ""} was probably removed or reset` }),
+});
+
 /** Run `fn` in a chain session; decode our contracts' reverts into plain one-line errors. */
 async function withChain<T>(opts: ChainOpts, fn: (s: Session, a: PoolArtifacts) => Promise<T>): Promise<T> {
   const s = await open(opts);
   let abis: unknown[][] = [];
   try {
-    const artifacts = await poolArtifacts(existsSync(s.deploymentFile) ? loadDeployment(s) : undefined);
+    const deployment = existsSync(s.deploymentFile) ? loadDeployment(s) : undefined;
+    // a record whose contracts are gone (a node restarted without its state) is a plain error, not a "0x" decode
+    if (deployment) await checkDeployment(deployment, s.provider, deploymentCheck(opts, s));
+    const artifacts = await poolArtifacts(deployment);
     abis = poolErrorAbis(artifacts);
     return await fn(s, artifacts);
   } catch (e) {
-    const d = decodeContractError(e, abis);
-    if (d) throw new ZkMarginError("ARGUMENT", `transaction reverted: ${d.message}`, { value: d.name });
-    throw e;
+    throw (await revertError(e, abis, s)) ?? e;
   } finally {
     await s.close();
   }
+}
+
+/**
+ * "Now" as the chain will see it: the wall clock, or the latest block's time if the chain runs ahead
+ * (a dev chain whose time was moved forward). The next block's timestamp is at least this.
+ */
+async function chainNow(s: Session): Promise<number> {
+  const latest = await s.provider.getBlock("latest");
+  return Math.max(latest?.timestamp ?? 0, Math.floor(Date.now() / 1000));
+}
+
+const at = (unix: number | bigint) => `${isoSeconds(unix)} (unix ${unix})`;
+
+/** Reverts about a time window: their message also shows the time now. */
+const TIME_REVERTS = new Set(["RiskParamsRegistry__BadValidity", "MarginAttestations__RootNotAcceptable", "MarginAttestations__AttestorSignatureStale"]);
+
+/** A revert of our contracts as a REVERTED error (value: the contract error's name); undefined for other errors. */
+async function revertError(e: unknown, abis: unknown[][], s: Session): Promise<ZkMarginError | undefined> {
+  const d = decodeContractError(e, abis);
+  if (!d) return undefined;
+  let message = `transaction reverted: ${d.message}`;
+  if (TIME_REVERTS.has(d.name)) {
+    const now = await chainNow(s).catch(() => undefined);
+    if (d.name === "RiskParamsRegistry__BadValidity") {
+      const [asOf, validUntil] = d.args as [bigint, bigint];
+      message = `transaction reverted: ${d.name}: the validity window ends ${at(validUntil)}, which is not after asOf ${at(asOf)} and now`;
+    }
+    if (now !== undefined) message += `; now is ${at(now)}`;
+  }
+  return new ZkMarginError("REVERTED", message, { value: d.name });
 }
 
 function parseSeconds(v: string | undefined, flag: string, fallback: number): number {
@@ -202,12 +244,17 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
     .option("--port <n>", "port (0 picks a free one)", "8545")
     .option("--chain-id <n>", "chain id", "31337")
     .option("--state-file <file>", "persist the chain's state in this journal file")
-    .action(async (opts: { host: string; port: string; chainId: string; stateFile?: string }) => {
+    .option("--json", "print the node's address as JSON once it listens")
+    .action(async (opts: { host: string; port: string; chainId: string; stateFile?: string; json?: boolean }) => {
       const port = parseSeconds(opts.port, "--port", 8545);
       const chainId = parseSeconds(opts.chainId, "--chain-id", 31337);
       if (port > 65535) throw new ZkMarginError("ARGUMENT", "must be a port from 0 to 65535", { path: "--port", value: opts.port });
       const node = await startRpcServer({ host: opts.host, port, chainId, ...(opts.stateFile ? { stateFile: opts.stateFile } : {}) });
-      io.out(`listening ${node.url} (chain ${chainId}; dev accounts funded; Ctrl-C to stop)`);
+      io.out(
+        opts.json
+          ? toJsonText({ url: node.url, host: node.host, port: node.port, chainId, stateFile: opts.stateFile ?? null })
+          : `listening ${node.url} (chain ${chainId}; dev accounts funded; Ctrl-C to stop)`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => void node.close().then(resolve, resolve);
         process.once("SIGINT", stop);
@@ -303,6 +350,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
         config: opts.config,
         circuitHash,
         insecure,
+        vkeySha256: build.vkeySha256,
         policy,
         liquidity,
         ...(build.verified ? { verified: build.verified } : {}),
@@ -334,9 +382,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
         );
       }
     } catch (e) {
-      const dec = decodeContractError(e, abis);
-      if (dec) throw new ZkMarginError("ARGUMENT", `transaction reverted: ${dec.message}`, { value: dec.name });
-      throw e;
+      throw (await revertError(e, abis, s)) ?? e;
     } finally {
       await s.close();
     }
@@ -347,15 +393,44 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       .command("post-params")
       .description("risk oracle: post a parameter file's root, epoch and validity window")
       .argument("<params>", "risk-parameter JSON")
-      .option("--valid-until <time>", "last valid second (unix seconds or ISO 8601); default asOf + 7 days"),
+      .option("--valid-until <time>", "last valid second (unix seconds or ISO 8601); default the parameters' validUntil, else asOf + 7 days"),
   ).action(async (file: string, opts: ChainOpts & { validUntil?: string }) => {
     const params = parseRiskParams(readJsonFile(file, "risk parameters"));
-    const validUntil = opts.validUntil ? parseTime(opts.validUntil, "--valid-until") : undefined;
+    const given = opts.validUntil ? parseTime(opts.validUntil, "--valid-until") : undefined;
+    const fallback = defaultValidUntil(params);
+    const validUntil = given ?? fallback.validUntil;
+    const source = given !== undefined ? "--valid-until" : fallback.source === "validUntil" ? "the parameters' validUntil" : "asOf + 7 days: the parameters set no validUntil";
+    const asOf = Number(params.asOfUnix);
     await withChain(opts, async (s, a) => {
       const d = loadDeployment(s);
+      // The registry refuses a window that does not end after both asOf and now; say so with the times.
+      const now = await chainNow(s);
+      if (validUntil <= asOf || validUntil <= now) {
+        const past = validUntil <= now;
+        throw new ZkMarginError(
+          "VALIDITY",
+          `the validity window would end ${at(validUntil)}${given === undefined ? ` (${source})` : ""}, which is not after ${past ? "now" : "asOf"}: ` +
+            `${past ? `now is ${at(now)}` : `asOf is ${at(asOf)}`}; pass a later --valid-until <unix|ISO>` +
+            `${given === undefined ? " or set a later validUntil in the parameters" : ""}`,
+          {
+            path: given !== undefined ? "--valid-until" : "validUntil",
+            value: isoSeconds(validUntil),
+            limit: past ? `> now (${isoSeconds(now)})` : `> asOf (${isoSeconds(asOf)})`,
+          },
+        );
+      }
       const r = await postParams(registryAt(d, a, signerFor(s, opts, "oracle")), params, { validUntil });
-      const out = { epoch: Number(r.epoch), paramsRoot: toHex32(r.root), asOf: r.asOf, validUntil: r.validUntil, gasUsed: r.gasUsed, txHash: r.txHash };
-      io.out(opts.json ? toJsonText(out) : `posted epoch ${out.epoch} root ${out.paramsRoot}, valid until ${new Date(out.validUntil * 1000).toISOString()} (${out.gasUsed} gas)`);
+      const out = {
+        epoch: Number(r.epoch),
+        paramsRoot: toHex32(r.root),
+        asOf: r.asOf,
+        validUntil: r.validUntil,
+        validUntilIso: isoSeconds(r.validUntil),
+        validUntilSource: given !== undefined ? "--valid-until" : fallback.source,
+        gasUsed: r.gasUsed,
+        txHash: r.txHash,
+      };
+      io.out(opts.json ? toJsonText(out) : `posted epoch ${out.epoch} root ${out.paramsRoot}, valid until ${out.validUntilIso} (${source}) (${out.gasUsed} gas)`);
     });
   });
 
@@ -435,8 +510,12 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
     await withChain(opts, async (s, a) => {
       const d = loadDeployment(s);
       const c = attestationsAt(d, a, signerFor(s, opts, "deployer")) as Contract;
-      await (await c.getFunction("setAttestor")(who, !opts.revoke)).wait();
-      io.out(`${opts.revoke ? "revoked" : "approved"} attestor ${who}`);
+      const receipt = await (await c.getFunction("setAttestor")(who, !opts.revoke)).wait();
+      io.out(
+        opts.json
+          ? toJsonText({ attestor: who, approved: !opts.revoke, gasUsed: Number(receipt.gasUsed), txHash: receipt.hash as string })
+          : `${opts.revoke ? "revoked" : "approved"} attestor ${who}`,
+      );
     });
   });
 

@@ -14,6 +14,7 @@ import { FIELD_MODULUS } from "../config/limits.js";
 import { findSetup, provingArtifacts, releaseCurve, setupCircuit } from "../../setup/groth16.js";
 import { proveMargin, ShortfallError } from "../prove/prove.js";
 import { parseBundle, verifyMargin } from "../prove/verify.js";
+import { parseProverChoice } from "../prove/native.js";
 import { terminalProgress } from "../util/progress.js";
 import type { Portfolio } from "../portfolio/parse.js";
 import { portfolioFromStatements } from "../statements/portfolio.js";
@@ -21,6 +22,10 @@ import { parseAccount } from "../statements/parse.js";
 import type { StatementJson } from "../statements/types.js";
 import { addChainCommands } from "./chain.js";
 import { addVenueCommands } from "./venue.js";
+import { addArtifactCommands } from "./artifacts.js";
+import { loadArtifacts, verificationKeyFor } from "../prove/artifacts.js";
+import { cacheDir } from "../circuit/paths.js";
+import { isoSeconds, printJson, quietCommanderErrors, reportError, wantsJson, warn, writeJsonError, errorJson } from "./output.js";
 
 /** Exit codes: 0 success / portfolio passes, 1 portfolio fails, 2 bad input, 3 internal error. */
 export const EXIT_OK = 0;
@@ -37,6 +42,13 @@ const defaultIo: Io = {
   out: (s) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`),
   err: (s) => process.stderr.write(s.endsWith("\n") ? s : `${s}\n`),
 };
+
+/** `--threads`: a whole number of threads, 1..256. */
+function parseThreads(v: string): number {
+  const n = Number(v);
+  if (!/^[1-9][0-9]{0,2}$/.test(v) || n > 256) throw new ZkMarginError("ARGUMENT", `must be a whole number of threads from 1 to 256, got ${JSON.stringify(v)}`, { path: "--threads", value: v, limit: "1..256" });
+  return n;
+}
 
 function parseHealth(v: string): number {
   if (!/^[0-9]+$/.test(v)) {
@@ -142,6 +154,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         epoch: Number(parsed.epoch),
         asOf: parsed.asOf,
         asOfUnix: Number(parsed.asOfUnix),
+        validUntil: parsed.validUntil ?? null,
         maxStatementAge: Number(parsed.maxStatementAge),
         layout: parsed.layout.name,
         assetRoot: toHex32(tree.assetRoot),
@@ -159,6 +172,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
             `paramsRoot       ${summary.paramsRoot}`,
             `                 (${summary.paramsRootDecimal})`,
             `epoch            ${summary.epoch} (as of ${summary.asOf} = unix ${summary.asOfUnix})`,
+            `validUntil       ${summary.validUntil ?? "not set: chain post-params posts asOf + 7 days"}  (not under paramsRoot)`,
             `maxStatementAge  ${summary.maxStatementAge} s`,
             `layout           ${summary.layout}`,
             `assetRoot        ${summary.assetRoot}  (${summary.assets} assets)`,
@@ -219,7 +233,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           progress: terminalProgress(),
         });
         const r = a.record;
-        if (opts.json) io.out(toJsonText({ ...r, dir: a.dir, zkey: a.zkey, vkey: a.vkey, verifier: a.verifierSol }));
+        if (opts.json) io.out(toJsonText({ ...r, dir: a.dir, zkey: a.zkey, vkey: a.vkey, verifier: a.verifierSol, cacheDir: cacheDir() }));
         else {
           io.out(
             [
@@ -230,6 +244,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
               `  zkey          ${a.zkey}`,
               `  vkey          ${a.vkey}`,
               `  verifier      ${a.verifierSol}`,
+              `  cache         ${cacheDir()} (ZKMARGIN_CACHE overrides; \`zkmargin export\` copies the artifacts out)`,
               ...(r.insecure ? ["", "INSECURE: the dev powers of tau has a public tau; proofs made with this setup can be forged. Development only."] : []),
             ].join("\n"),
           );
@@ -252,7 +267,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--config <name>", "circuit configuration (default: the smallest that holds the portfolio)")
     .option("-o, --out <file>", "where to write the proof bundle (default: print it)")
     .option("--opening <file>", "also write the commitment opening (salt and portfolio: PRIVATE, for an attestor; mode 0600)")
-    .action(async (opts: { params: string; portfolio?: string; statement?: string[]; account?: string; healthBps: string; creditLimit: string; context: string; config?: string; out?: string; opening?: string }) => {
+    .option("--artifacts <dir|url>", "prove with exported artifacts (`zkmargin export`) instead of the local setup; fixes the configuration")
+    .option("--prover <name>", "Groth16 prover: auto (native when it built, else snarkjs), native or snarkjs", "auto")
+    .option("--threads <n>", "native prover: threads to use (default: every core)")
+    .option("--json", "print a JSON summary with the bundle (a shortfall is a JSON error on stderr)")
+    .action(async (opts: { params: string; portfolio?: string; statement?: string[]; account?: string; healthBps: string; creditLimit: string; context: string; config?: string; out?: string; opening?: string; artifacts?: string; prover: string; threads?: string; json?: boolean }) => {
+      const prover = parseProverChoice(opts.prover);
+      const threads = opts.threads === undefined ? undefined : parseThreads(opts.threads);
       const healthBps = parseHealth(opts.healthBps);
       const creditLimitCents = parseCreditLimit(opts.creditLimit, "--credit-limit");
       const context = parseContext(opts.context);
@@ -271,11 +292,16 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         portfolio = parsePortfolio(readJsonFile(opts.portfolio!, "portfolio"), params);
         book = portfolio;
       }
-      const config = pickConfig(book, opts.config, statements?.length ?? 0);
+      // Exported artifacts (checked against their manifest) fix the configuration and need no setup.
+      const loaded = opts.artifacts === undefined ? undefined : await loadArtifacts(opts.artifacts);
+      if (loaded && opts.config !== undefined && opts.config !== loaded.config.name) {
+        throw new ZkMarginError("ARGUMENT", `the artifacts in ${loaded.source} are for the "${loaded.config.name}" circuit, not "${opts.config}"`, { path: "--config", value: opts.config });
+      }
+      const config = pickConfig(book, opts.config ?? loaded?.config.name, statements?.length ?? 0);
       const progress = terminalProgress();
-      const setup = await findSetup(config, progress);
-      if (!setup) {
-        throw new ZkMarginError("FILE", `no trusted setup for the "${config.name}" circuit yet; run \`zkmargin setup --config ${config.name}\` first`, {
+      const setup = loaded ? undefined : await findSetup(config, progress);
+      if (!loaded && !setup) {
+        throw new ZkMarginError("FILE", `no trusted setup for the "${config.name}" circuit yet in ${cacheDir()}; run \`zkmargin setup --config ${config.name}\` first (or pass --artifacts)`, {
           path: "--config",
         });
       }
@@ -288,14 +314,36 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           context,
           config,
           progress,
-          artifacts: provingArtifacts(setup),
+          artifacts: loaded ?? provingArtifacts(setup!),
+          prover,
+          threads,
+          warn: (m) => warn(io, opts.json, "PROVER", m),
         });
         if (opts.opening) writeFileAtomic(opts.opening, toJsonText(r.opening), { mode: 0o600 });
-        if (opts.out) {
-          writeFileAtomic(opts.out, toJsonText(r.bundle));
+        if (opts.out) writeFileAtomic(opts.out, toJsonText(r.bundle));
+        if (opts.json) {
+          printJson(io, {
+            config: config.name,
+            healthBps,
+            creditLimitCents: creditLimitCents.toString(),
+            creditLimit: formatCreditLimit(creditLimitCents),
+            actualHealthBps: marginReportJson(r.margin, params).actualHealthBps,
+            paramsRoot: r.bundle.paramsRoot,
+            epoch: r.bundle.epoch,
+            commitment: r.bundle.commitment,
+            context: r.bundle.context,
+            account: r.bundle.account ?? null,
+            insecure: r.bundle.setup.insecure,
+            prover: r.bundle.prover ?? "snarkjs",
+            seconds: r.seconds,
+            out: opts.out ?? null,
+            opening: opts.opening ?? null,
+            bundle: r.bundle,
+          });
+        } else if (opts.out) {
           io.out(
             [
-              `proved health >= ${healthBps} bps with a credit limit of ${formatCreditLimit(creditLimitCents)} USD (actual ${marginReportJson(r.margin, params).actualHealthBps ?? "unbounded"}) with the "${config.name}" circuit in ${r.seconds.total.toFixed(2)} s`,
+              `proved health >= ${healthBps} bps with a credit limit of ${formatCreditLimit(creditLimitCents)} USD (actual ${marginReportJson(r.margin, params).actualHealthBps ?? "unbounded"}) with the "${config.name}" circuit in ${r.seconds.total.toFixed(2)} s (${r.bundle.prover ?? "snarkjs"} prover)`,
               `  paramsRoot ${r.bundle.paramsRoot} (epoch ${r.bundle.epoch})`,
               `  commitment ${r.bundle.commitment}`,
               `  context    ${r.bundle.context}`,
@@ -306,8 +354,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         } else io.out(toJsonText(r.bundle));
       } catch (e) {
         if (e instanceof ShortfallError) {
-          io.err(formatMarginReport(e.report));
-          io.err(`error: ${e.message}`);
+          if (opts.json) writeJsonError(io, { ...errorJson(e), code: "SHORTFALL", report: e.report });
+          else {
+            io.err(formatMarginReport(e.report));
+            io.err(`error: ${e.message}`);
+          }
           setExit(EXIT_FAIL);
           return;
         }
@@ -322,44 +373,36 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description("verify a proof bundle (and, with --params, that it was made against those parameters)")
     .argument("<bundle>", "proof bundle JSON")
     .option("--params <file>", "risk-parameter JSON to check the bundle's paramsRoot against")
-    .option("--vkey <file>", "verification key (default: the local setup for the bundle's configuration)")
+    .option("--vkey <file>", "verification key (default: the local setup for the bundle's configuration and circuit hash; never compiles)")
+    .option("--artifacts <dir|url>", "take the verification key from exported artifacts (`zkmargin export`), checked against their manifest")
     .option("--min-health-bps <bps>", "require at least this health")
     .option("--min-credit-limit <USD>", "require a credit limit of at least this many USD (cents at most)")
     .option("--context <value>", "require this context (your challenge)")
     .option("--account <address>", "require a verified proof (venue statements) for this account")
     .option("--require-verified", "require a verified proof (venue statements checked in the circuit)")
     .option("--json", "print the checks as JSON")
-    .action(async (file: string, opts: { params?: string; vkey?: string; minHealthBps?: string; minCreditLimit?: string; context?: string; account?: string; requireVerified?: boolean; json?: boolean }) => {
+    .action(async (file: string, opts: { params?: string; vkey?: string; artifacts?: string; minHealthBps?: string; minCreditLimit?: string; context?: string; account?: string; requireVerified?: boolean; json?: boolean }) => {
       const bundle = parseBundle(readJsonFile(file, "proof bundle"));
       const params = opts.params ? loadParams(opts.params) : undefined;
       const minHealthBps = opts.minHealthBps ? parseHealth(opts.minHealthBps) : undefined;
       const minCreditLimitCents = opts.minCreditLimit !== undefined ? parseCreditLimit(opts.minCreditLimit, "--min-credit-limit") : undefined;
       const context = opts.context ? parseContext(opts.context) : undefined;
-      let vkey: unknown;
-      let keyInsecure = false;
-      if (opts.vkey) vkey = readJsonFile(opts.vkey, "verification key");
-      else {
-        const config = getConfig(bundle.config, "config (in the bundle)");
-        const setup = await findSetup(config);
-        if (!setup) {
-          throw new ZkMarginError("FILE", `no local setup for the "${config.name}" circuit; pass --vkey <verification_key.json>`, { path: "--vkey" });
-        }
-        if (setup.record.circuitHash !== bundle.circuitHash) {
-          throw new ZkMarginError(
-            "FILE",
-            `the bundle was made with circuit ${bundle.circuitHash.slice(0, 12)}, the local "${config.name}" setup is for ${setup.record.circuitHash.slice(0, 12)}; pass the matching --vkey`,
-            { path: "--vkey" },
-          );
-        }
-        vkey = readJsonFile(setup.vkey, "verification key");
-        keyInsecure = setup.record.insecure;
-      }
+      // --vkey, --artifacts, else the local setup for the bundle's circuit hash: never compiles.
+      const key = await verificationKeyFor(bundle, { vkey: opts.vkey, artifacts: opts.artifacts });
+      const { vkey, keyInsecure } = key;
+      for (const n of key.notes) warn(io, opts.json, "VKEY_MISMATCH", n);
       try {
         const account = opts.account === undefined ? undefined : BigInt(parseAccount(opts.account, "--account"));
         const r = await verifyMargin(bundle, vkey, { params, minHealthBps, minCreditLimitCents, context, keyInsecure, account, requireVerified: opts.requireVerified });
-        if (opts.json) io.out(toJsonText(r));
-        else {
-          for (const c of r.checks) io.out(`${c.ok ? "ok  " : "FAIL"}  ${c.name.padEnd(10)} ${c.detail}`);
+        if (opts.json) {
+          const status = r.checks.some((c) => c.status === "fail") ? "fail" : r.checks.some((c) => c.status === "warn") ? "warn" : "ok";
+          printJson(io, { ok: r.valid, status, ...r });
+        } else {
+          for (const c of r.checks) {
+            const label = c.status === "fail" ? "FAIL" : c.status === "warn" ? "warn" : "ok  ";
+            const found = c.status === "fail" && c.found !== undefined ? `: found ${c.found}${c.expected !== undefined ? `, expected ${c.expected}` : ""}` : "";
+            io.out(`${label}  ${c.name.padEnd(10)} ${c.detail}${found}`);
+          }
           io.out(
             r.valid
               ? `VALID: health >= ${bundle.healthBps} bps with a credit limit of ${formatCreditLimit(BigInt(bundle.creditLimitCents))} USD under paramsRoot ${bundle.paramsRoot}`
@@ -367,7 +410,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           );
           if (r.insecure) io.out("INSECURE: the verification key is from a dev setup with a public seed; this proof shows nothing outside development.");
         }
-        if (r.insecure) io.err("warning: INSECURE dev verification key: anyone can forge proofs for it");
+        if (r.insecure) warn(io, opts.json, "INSECURE_KEY", "INSECURE dev verification key: anyone can forge proofs for it");
         setExit(r.valid ? EXIT_OK : EXIT_FAIL);
       } finally {
         await releaseCurve();
@@ -376,28 +419,21 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   addChainCommands(program, io, setExit);
   addVenueCommands(program, io, setExit);
+  addArtifactCommands(program, io, setExit);
   return program;
 }
 
 /** Run the CLI on `argv` (without node and script) and return the exit code. Never throws. */
 export async function runCli(argv: string[], io: Io = defaultIo): Promise<number> {
   let code = EXIT_OK;
+  // With --json anywhere on the command line every error is one JSON object on stderr (output.ts).
+  const json = wantsJson(argv);
   const program = buildProgram(io, (c) => (code = c));
+  if (json) quietCommanderErrors(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT_OK;
-      return EXIT_BAD_INPUT;
-    }
-    if (isZkMarginError(e)) {
-      io.err(`error: ${e.message}`);
-      return EXIT_BAD_INPUT;
-    }
-    io.err(`internal error: ${(e as Error)?.message ?? String(e)}`);
-    if (process.env.ZKMARGIN_DEBUG) io.err(String((e as Error)?.stack));
-    else io.err("(set ZKMARGIN_DEBUG=1 for a stack trace, and please report it)");
-    return EXIT_INTERNAL;
+    return reportError(e, io, json);
   }
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { chmodSync, writeFileSync } from "node:fs";
 import { type Command } from "commander";
 import { ZkMarginError } from "../errors.js";
 import { parseRiskParams } from "../params/parse.js";
@@ -14,6 +14,7 @@ import { STATEMENT_ENTRIES } from "../statements/encoding.js";
 import { toHex32 } from "../crypto/poseidon.js";
 import { toJsonText, writeFileAtomic } from "../util/files.js";
 import { readJsonFile } from "../util/json.js";
+import { errorJson, warn, writeJsonError } from "./output.js";
 
 /**
  * `zkmargin venue ...`: a venue's statement key, signing a holdings statement, and checking one
@@ -51,6 +52,7 @@ export function addVenueCommands(program: Command, io: Io, setExit: (code: numbe
       const key = generateStatementKey();
       try {
         writeFileSync(opts.out, toJsonText({ zkmarginVenueKey: 1, ...key }), { flag: "wx", mode: 0o600 });
+        chmodSync(opts.out, 0o600); // exactly 0600 whatever the umask
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const why = code === "EEXIST" ? "the file exists; a key file is never overwritten (move it away first)" : (e as Error).message;
@@ -73,8 +75,8 @@ export function addVenueCommands(program: Command, io: Io, setExit: (code: numbe
     .requiredOption("--key <file>", "the venue's key file (zkmargin venue keygen)")
     .requiredOption("--params <file>", "risk parameters: resolve symbols and decimals to the pool's ids and base units")
     .option("--venue-id <id>", "the venue's id (default: the venue the parameters list with this key)")
-    .option("-o, --out <file>", "write the statement here (default: print it)")
-    .option("--json", "with -o: print a JSON summary")
+    .option("-o, --out <file>", "write the statement here (mode 0600: it lists the account's holdings; default: print it)")
+    .option("--json", "print a JSON summary with the statement")
     .action((holdingsFile: string, opts: { account: string; asOf: string; key: string; params: string; venueId?: string; out?: string; json?: boolean }) => {
       parseAccount(opts.account, "--account");
       const params = loadParams(opts.params);
@@ -91,14 +93,28 @@ export function addVenueCommands(program: Command, io: Io, setExit: (code: numbe
       const statement = signStatement({ holdings, venueId, account: opts.account, asOf, privateKey: key.privateKey });
       const parsed = parseStatement(statement);
       const pv = params.venues.find((v) => v.id === venueId);
-      if (!pv) io.err(`warning: these risk parameters do not list venue ${venueId}; a pool using them will refuse this statement`);
-      else if (pv !== listed) io.err(`warning: these risk parameters list another key for venue ${venueId}; a pool using them will refuse this statement`);
+      const warnings: { code: string; message: string }[] = [];
+      if (!pv) warnings.push({ code: "VENUE_NOT_LISTED", message: `these risk parameters do not list venue ${venueId}; a pool using them will refuse this statement` });
+      else if (pv !== listed) warnings.push({ code: "VENUE_KEY_MISMATCH", message: `these risk parameters list another key for venue ${venueId}; a pool using them will refuse this statement` });
+      for (const w of warnings) warn(io, opts.json, w.code, w.message);
       const entries = parsed.collateral.length + parsed.positions.length;
-      if (opts.out) {
-        writeFileAtomic(opts.out, toJsonText(statement));
-        const summary = { file: opts.out, venue: venueId, account: parsed.account, asOf: isoOf(asOf), asOfUnix: Number(asOf), balances: parsed.collateral.length, positions: parsed.positions.length };
-        if (opts.json) io.out(toJsonText(summary));
-        else io.out(`signed statement of venue ${venueId} for ${parsed.account} as of ${isoOf(asOf)}: ${count(parsed.collateral.length, "balance")}, ${count(parsed.positions.length, "position")} (${entries} of ${STATEMENT_ENTRIES} entries) -> ${opts.out}`);
+      if (opts.out) writeFileAtomic(opts.out, toJsonText(statement), { mode: 0o600 });
+      if (opts.json) {
+        io.out(
+          toJsonText({
+            file: opts.out ?? null,
+            venue: venueId,
+            account: parsed.account,
+            asOf: isoOf(asOf),
+            asOfUnix: Number(asOf),
+            balances: parsed.collateral.length,
+            positions: parsed.positions.length,
+            warnings,
+            statement,
+          }),
+        );
+      } else if (opts.out) {
+        io.out(`signed statement of venue ${venueId} for ${parsed.account} as of ${isoOf(asOf)}: ${count(parsed.collateral.length, "balance")}, ${count(parsed.positions.length, "position")} (${entries} of ${STATEMENT_ENTRIES} entries) -> ${opts.out}`);
       } else io.out(toJsonText(statement));
     });
 
@@ -141,8 +157,10 @@ export function addVenueCommands(program: Command, io: Io, setExit: (code: numbe
         setExit(0);
       } catch (e) {
         if (!(e instanceof StatementError)) throw e;
-        if (opts.json) io.out(toJsonText({ valid: false, rule: e.rule, error: e.message, path: e.path ?? null, value: e.value ?? null, limit: e.limit ?? null }));
-        io.err(`invalid statement (${e.rule}): ${e.message}`);
+        if (opts.json) {
+          io.out(toJsonText({ valid: false, rule: e.rule, error: e.message, path: e.path ?? null, value: e.value ?? null, limit: e.limit ?? null }));
+          writeJsonError(io, errorJson(e));
+        } else io.err(`invalid statement (${e.rule}): ${e.message}`);
         setExit(EXIT_INVALID);
       }
     });

@@ -28,6 +28,7 @@ export interface CircuitConfig {
   readonly statementSlots?: number;
 }
 
+/** The self-declared circuit configurations: `small` (tests, demo) and `standard` (production). */
 export const CONFIGS: Readonly<Record<string, CircuitConfig>> = Object.freeze({
   small: Object.freeze({
     name: "small",
@@ -44,6 +45,15 @@ export const CONFIGS: Readonly<Record<string, CircuitConfig>> = Object.freeze({
     collateralSlots: 8,
     positionSlots: 32,
     groupSlots: 8,
+    layout: LAYOUT_V2,
+    optimization: "O2",
+  }),
+  large: Object.freeze({
+    name: "large",
+    description: "institutional books (native prover recommended): 16 collateral slots, 128 position slots in up to 16 risk groups, K = 16, 4 tiers",
+    collateralSlots: 16,
+    positionSlots: 128,
+    groupSlots: 16,
     layout: LAYOUT_V2,
     optimization: "O2",
   }),
@@ -74,10 +84,12 @@ export const VERIFIED_CONFIGS: Readonly<Record<string, CircuitConfig>> = Object.
   }),
 });
 
+/** Whether a configuration is verified-mode (has venue-statement slots). */
 export function isVerifiedConfig(config: CircuitConfig): boolean {
   return (config.statementSlots ?? 0) > 0;
 }
 
+/** The configuration (self-declared or verified) with this name; an ARGUMENT error naming `path` otherwise. */
 export function getConfig(name: string, path = "--config"): CircuitConfig {
   const c = CONFIGS[name] ?? VERIFIED_CONFIGS[name];
   if (!c) {
@@ -100,6 +112,7 @@ export interface SlotNeeds {
   statements?: number;
 }
 
+/** Whether `config` has enough slots for `needs` (a verified configuration only for statements, and vice versa). */
 export function fitsConfig(config: CircuitConfig, needs: SlotNeeds): boolean {
   const statements = needs.statements ?? 0;
   return (

@@ -47,7 +47,13 @@ export function capacity(arities: readonly number[]): number {
 
 /** The layout's name as a field element: its ASCII bytes read big-endian. */
 export function layoutTag(layout: TreeLayout): bigint {
-  const bytes = Buffer.from(layout.name, "ascii");
-  if (bytes.length > 31) throw new Error(`layout name ${layout.name} is longer than 31 bytes`);
-  return bytes.length === 0 ? 0n : BigInt(`0x${bytes.toString("hex")}`);
+  if (layout.name.length > 31) throw new Error(`layout name ${layout.name} is longer than 31 bytes`);
+  return asciiBigEndian(layout.name);
+}
+
+/** ASCII text's bytes read as a big-endian integer (no Node Buffer: the browser entry uses this). */
+export function asciiBigEndian(text: string): bigint {
+  let x = 0n;
+  for (let i = 0; i < text.length; i++) x = (x << 8n) | BigInt(text.charCodeAt(i) & 0xff);
+  return x;
 }

@@ -29,7 +29,9 @@ export const UNIT_VALUE_BITS = 112;
 export const VALUE_BITS = AMOUNT_BITS + UNIT_VALUE_BITS; // 208
 export const ID_BITS = 32;
 export const EPOCH_BITS = 64;
+/** The lowest health level a statement may use: 10000 bps, the maintenance check (1.0x). */
 export const MIN_HEALTH_BPS = 10000;
+/** The highest health level the SDK accepts: 1,000,000 bps (100x). */
 export const MAX_HEALTH_BPS = 1_000_000; // 100x; < 2^20
 export const HEALTH_BITS = 20;
 
@@ -38,6 +40,7 @@ export const HEALTH_BITS = 20;
  * In E26: creditLimitCents * 10^24 < 2^144.
  */
 export const CREDIT_BITS = 64;
+/** A credit limit in cents must be below this: 2^64. */
 export const CREDIT_LIMIT_CENTS_LIMIT = 1n << BigInt(CREDIT_BITS);
 export const CENTS_TO_E26 = 10n ** 24n;
 

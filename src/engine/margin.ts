@@ -45,6 +45,7 @@ export interface TierBreakdown {
   adjustedE30: bigint;
 }
 
+/** One collateral holding in a MarginResult: its value and haircut-adjusted value, tier by tier. */
 export interface CollateralBreakdown {
   assetId: number;
   symbol: string;
@@ -56,6 +57,7 @@ export interface CollateralBreakdown {
   adjustedE30: bigint;
 }
 
+/** One position in a MarginResult: its loss per scenario before netting, and its short-option minimum. */
 export interface PositionBreakdown {
   instrumentId: number;
   symbol: string;
@@ -85,6 +87,10 @@ export interface GroupBreakdown {
   requirementE26: bigint;
 }
 
+/**
+ * The exact result of computeMargin: the decision `ok` and every figure behind it, as integers
+ * (E26 = 1e-26 USD, E30 = E26 x 10^4; docs/model.md, "Exact integers").
+ */
 export interface MarginResult {
   healthBps: number;
   ok: boolean;
@@ -109,6 +115,7 @@ export interface MarginResult {
   excessE30: bigint;
 }
 
+/** Check a health level: an integer from MIN_HEALTH_BPS (10000, 1.0x) to MAX_HEALTH_BPS; returns it. */
 export function checkHealthBps(healthBps: unknown, path = "healthBps"): number {
   if (typeof healthBps !== "number" || !Number.isInteger(healthBps) || healthBps < MIN_HEALTH_BPS || healthBps > MAX_HEALTH_BPS) {
     throw new ZkMarginError(
@@ -149,6 +156,11 @@ export function formatCreditLimit(cents: bigint): string {
 
 const E18 = 10n ** 18n;
 
+/**
+ * The reference margin computation (docs/model.md, "The margin formulas"): does `portfolio` pass at
+ * `healthBps` with a credit limit of `creditLimitCents` under `params`? Exact, integers only; throws
+ * on an out-of-range health or credit limit.
+ */
 export function computeMargin(params: RiskParams, portfolio: Portfolio, healthBps: number, creditLimitCents: bigint = 0n): MarginResult {
   checkHealthBps(healthBps);
   checkCreditLimitCents(creditLimitCents);

@@ -14,6 +14,7 @@ const down26 = (x: bigint) => roundScaled(x, E26, USD_PLACES, "down");
 const up26 = (x: bigint) => roundScaled(x, E26, USD_PLACES, "up");
 const down30 = (x: bigint) => roundScaled(x, E30, USD_PLACES, "down");
 
+/** One risk group in the JSON report; USD figures are 8-place strings, rounded up. */
 export interface GroupReportJson {
   /** The group's symbol. */
   group: string;
@@ -27,6 +28,7 @@ export interface GroupReportJson {
   scenarios: { index: number; label: string; loss: string }[];
 }
 
+/** The JSON report of `zkmargin check --json` (marginReportJson); USD figures are 8-place strings. */
 export interface MarginReportJson {
   ok: boolean;
   healthBps: number;
@@ -62,6 +64,7 @@ export interface MarginReportJson {
   positions: { symbol: string; group: string; quantity: string; worstScenarioLoss: string; shortOptionMinimum: string }[];
 }
 
+/** floor(10000 x adjustedCollateral / (requirement + creditLimit)) in bps; null when the denominator is 0. */
 export function actualHealthBps(r: MarginResult): number | null {
   const denominator = r.requirementE26 + r.creditLimitE26;
   if (denominator === 0n) return null;

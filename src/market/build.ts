@@ -80,11 +80,14 @@ export interface MarketInstrument {
   volatility?: string;
 }
 
+/** The risk desk's market file, the input of buildRiskParams (docs/market-format.md). */
 export interface MarketFile {
   version: 1;
   epoch: number;
   /** Whole seconds (the params commit asOf as unix seconds). */
   asOf: string;
+  /** Optional end of the parameters' validity window (not committed), copied to the params. */
+  validUntil?: string;
   /** Seconds; copied to the params (default 3600). */
   maxStatementAge?: number;
   scan?: MarketScan;
@@ -114,10 +117,13 @@ export interface GroupParamsJson {
   symbol: string;
 }
 
+/** Version-2 risk parameters in their published JSON form, as buildRiskParams writes them. */
 export interface RiskParamsJson {
   version: 2;
   epoch: number;
   asOf: string;
+  /** Copied from the market file when it has one (not committed under paramsRoot). */
+  validUntil?: string;
   maxStatementAge: number;
   scenarios: string[];
   /** Copied from the market file (sorted by id); see README "Input rules" for their shape. */
@@ -170,6 +176,7 @@ export interface InstrumentGreeks {
   shortOptionMinimum: string;
 }
 
+/** buildRiskParams' greeks table (the `params build --report` file): the scan, and per instrument its value and greeks. */
 export interface GreeksReport {
   epoch: number;
   asOf: string;
@@ -697,7 +704,7 @@ export function buildRiskParams(market: unknown): { params: RiskParamsJson; repo
     market,
     "",
     ["version", "epoch", "asOf", "underlyings", "assets", "instruments"],
-    ["scan", "maxStatementAge", "venues"],
+    ["scan", "maxStatementAge", "venues", "validUntil"],
     "the market file",
   );
   if (root.version !== 1) fail(`unsupported market file version ${show(root.version)}`, "version", root.version, "1");
@@ -706,6 +713,14 @@ export function buildRiskParams(market: unknown): { params: RiskParamsJson; repo
   const asOf = root.asOf as string;
   if (asOfMs % 1000 !== 0) fail(`${show(asOf)} is not a whole second: the parameters commit asOf as unix seconds`, "asOf", asOf, "whole seconds");
   if (asOfMs < 0 || BigInt(asOfMs / 1000) >= TIME_LIMIT) fail(`${show(asOf)} is before 1970 or too far ahead`, "asOf", asOf, `0 <= unix seconds < 2^${TIME_BITS}`);
+  let validUntil: string | undefined;
+  if (root.validUntil !== undefined) {
+    const ms = expectInstant(root.validUntil, "validUntil");
+    validUntil = root.validUntil as string;
+    if (ms % 1000 !== 0) fail(`${show(validUntil)} is not a whole second: the registry takes unix seconds`, "validUntil", validUntil, "whole seconds");
+    if (ms <= asOfMs) fail(`${show(validUntil)} is not after asOf ${show(asOf)}`, "validUntil", validUntil, "> asOf");
+    if (BigInt(ms / 1000) >= TIME_LIMIT) fail(`${show(validUntil)} is too far ahead`, "validUntil", validUntil, `unix seconds < 2^${TIME_BITS}`);
+  }
   const maxStatementAge =
     root.maxStatementAge === undefined
       ? DEFAULT_MAX_STATEMENT_AGE
@@ -763,6 +778,7 @@ export function buildRiskParams(market: unknown): { params: RiskParamsJson; repo
     version: 2,
     epoch,
     asOf,
+    ...(validUntil !== undefined ? { validUntil } : {}),
     maxStatementAge,
     scenarios,
     assets,

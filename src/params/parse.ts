@@ -134,6 +134,7 @@ interface RawParams {
   version: 2;
   epoch: number;
   asOf: string;
+  validUntil?: string;
   maxStatementAge: number;
   scenarios: string[];
   assets: RawAsset[];
@@ -295,6 +296,14 @@ export function parseRiskParams(json: unknown, layout: TreeLayout = LAYOUT_V2): 
   const raw = json as RawParams;
   const rawVenues = raw.venues ?? [];
   const asOfUnix = parseAsOf(raw.asOf, "asOf");
+  const validUntilUnix = raw.validUntil === undefined ? undefined : parseAsOf(raw.validUntil, "validUntil");
+  if (validUntilUnix !== undefined && validUntilUnix <= asOfUnix) {
+    throw new ZkMarginError("OUT_OF_RANGE", `${show(raw.validUntil)} is not after asOf ${show(raw.asOf)}: the validity window must end after asOf`, {
+      path: "validUntil",
+      value: raw.validUntil,
+      limit: `> asOf (${raw.asOf})`,
+    });
+  }
   if (!Number.isSafeInteger(raw.epoch)) {
     throw new ZkMarginError("OUT_OF_RANGE", `must be an integer below 2^53`, { path: "epoch", value: raw.epoch, limit: "2^53" });
   }
@@ -467,6 +476,7 @@ export function parseRiskParams(json: unknown, layout: TreeLayout = LAYOUT_V2): 
     epoch: BigInt(raw.epoch),
     asOf: raw.asOf,
     asOfUnix,
+    ...(raw.validUntil !== undefined ? { validUntil: raw.validUntil, validUntilUnix } : {}),
     maxStatementAge: BigInt(raw.maxStatementAge),
     scenarios: [...raw.scenarios],
     assets,
@@ -492,6 +502,7 @@ export function riskParamsToJson(p: RiskParams): object {
     version: p.version,
     epoch: Number(p.epoch),
     asOf: p.asOf,
+    ...(p.validUntil !== undefined ? { validUntil: p.validUntil } : {}),
     maxStatementAge: Number(p.maxStatementAge),
     scenarios: p.scenarios,
     assets: p.assets.map((a) => ({

@@ -14,6 +14,7 @@ const symbol = {
 const id = { type: "integer", minimum: 0 };
 const decimals = { type: "integer", minimum: 0, maximum: 18 };
 
+/** JSON Schema of the version-2 risk-parameter file (structure only; parseRiskParams checks the rest). */
 export const riskParamsSchema = {
   type: "object",
   additionalProperties: false,
@@ -22,6 +23,7 @@ export const riskParamsSchema = {
     version: { const: 2 },
     epoch: { type: "integer", minimum: 0 },
     asOf: { type: "string" },
+    validUntil: { type: "string" },
     maxStatementAge: { type: "integer", minimum: 0 },
     scenarios: { type: "array", items: { type: "string" } },
     assets: {
@@ -92,6 +94,7 @@ export const riskParamsSchema = {
   },
 } as const;
 
+/** JSON Schema of the portfolio file (structure only; parsePortfolio checks the rest). */
 export const portfolioSchema = {
   type: "object",
   additionalProperties: false,

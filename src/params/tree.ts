@@ -74,6 +74,7 @@ export interface OpeningLevel {
   siblings: bigint[];
 }
 
+/** A leaf's Merkle opening: its index and value, the siblings level by level, and the root they give. */
 export interface MerkleOpening {
   leafIndex: number;
   leaf: bigint;
@@ -146,6 +147,10 @@ export function rootFromOpening(leaf: bigint, levels: readonly OpeningLevel[]): 
   return h;
 }
 
+/**
+ * The Poseidon trees of a set of risk parameters (buildParamsTree): the asset, group and venue trees,
+ * one instrument subtree per group, their roots and `paramsRoot` (docs/params-tree.md).
+ */
 export interface ParamsTree {
   layout: TreeLayout;
   epoch: bigint;
@@ -162,6 +167,10 @@ export interface ParamsTree {
   paramsRoot: bigint;
 }
 
+/**
+ * paramsRoot = Poseidon(7)(layoutTag, epoch, asOf, maxStatementAge, assetRoot, groupRoot, venueRoot)
+ * (docs/params-tree.md, "Trees"), from the layout and the roots and committed fields.
+ */
 export function computeParamsRoot(
   layout: TreeLayout,
   fields: { epoch: bigint; asOfUnix: bigint; maxStatementAge: bigint; assetRoot: bigint; groupRoot: bigint; venueRoot: bigint },

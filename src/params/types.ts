@@ -6,6 +6,7 @@ export interface HaircutTier {
   bps: number;
 }
 
+/** A collateral asset of validated risk parameters: price, haircut tiers and its unit value in 1e-26 USD. */
 export interface AssetParams {
   id: number;
   symbol: string;
@@ -29,8 +30,10 @@ export interface GroupParams {
   index: number;
 }
 
+/** An instrument's kind: a label (not committed); only options may have a short-option minimum. */
 export type InstrumentKind = "perpetual" | "future" | "option";
 
+/** A derivative instrument of validated risk parameters: its group, risk array and short-option minimum. */
 export interface InstrumentParams {
   id: number;
   symbol: string;
@@ -71,6 +74,14 @@ export interface RiskParams {
   asOf: string;
   /** asOf as unix seconds (committed under paramsRoot). */
   asOfUnix: bigint;
+  /**
+   * Optional, NOT committed under paramsRoot: the last second the risk oracle means the parameters
+   * to be used (ISO 8601 with a zone, after asOf). `chain post-params` posts it as the registry's
+   * validity window unless --valid-until is given; without it the window ends at asOf + 7 days.
+   */
+  validUntil?: string;
+  /** validUntil as unix seconds. */
+  validUntilUnix?: bigint;
   /** Seconds; a venue statement is fresh iff |asOf(statement) - asOf| <= maxStatementAge. Committed. */
   maxStatementAge: bigint;
   scenarios: string[];

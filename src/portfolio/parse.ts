@@ -5,12 +5,14 @@ import { compileValidator } from "../util/schema.js";
 import { portfolioSchema } from "../params/schema.js";
 import { formatScaledTrim, parseDecimal } from "../util/decimal.js";
 
+/** One collateral balance of a parsed portfolio. */
 export interface CollateralHolding {
   asset: AssetParams;
   /** Balance in the asset's base units (>= 1). */
   amountBase: bigint;
 }
 
+/** One net position of a parsed portfolio. */
 export interface PositionHolding {
   instrument: InstrumentParams;
   /** Signed size in the instrument's size steps (negative = short, never 0). */

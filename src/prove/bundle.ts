@@ -1,4 +1,5 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { MAX_HEALTH_BPS, MIN_HEALTH_BPS } from "../config/limits.js";
 import { compileValidator } from "../util/schema.js";
 
@@ -16,6 +17,7 @@ export interface Groth16Proof {
   curve: "bn128";
 }
 
+/** A proof bundle (docs/model.md, "Proof bundle"). */
 export interface ProofBundle {
   zkmargin: 2;
   protocol: "groth16";
@@ -43,6 +45,11 @@ export interface ProofBundle {
   publicSignals: string[];
   proof: Groth16Proof;
   setup: { insecure: boolean; label: string; vkeySha256: string };
+  /**
+   * Which Groth16 prover made the proof: zkmargin's native C++ prover or snarkjs (absent in bundles
+   * from before provers were recorded). Informational: the proof verifies the same either way.
+   */
+  prover?: "native" | "snarkjs";
   createdAt: string;
 }
 
@@ -108,6 +115,7 @@ export const bundleSchema = {
       required: ["insecure", "label", "vkeySha256"],
       properties: { insecure: { type: "boolean" }, label: { type: "string" }, vkeySha256: { type: "string" } },
     },
+    prover: { enum: ["native", "snarkjs"] },
     createdAt: { type: "string" },
   },
 } as const;
@@ -141,8 +149,9 @@ export const openingSchema = {
 
 export const validateOpeningShape = compileValidator(openingSchema, "commitment opening");
 
+/** SHA-256 (hex) of JSON.stringify(vkey), as recorded in a bundle's `setup.vkeySha256`. */
 export function vkeySha256(vkey: unknown): string {
-  return createHash("sha256").update(JSON.stringify(vkey)).digest("hex");
+  return bytesToHex(sha256(utf8ToBytes(JSON.stringify(vkey))));
 }
 
 /**
@@ -150,9 +159,11 @@ export function vkeySha256(vkey: unknown): string {
  * healthBps < 2^32 and creditLimitCents < 2^64 (then terms < 2^96 < p): a verifier checks both.
  */
 export const TERMS_SHIFT = 1n << 32n;
+/** terms = healthBps + creditLimitCents * 2^32. */
 export function packTerms(healthBps: number, creditLimitCents: bigint): bigint {
   return BigInt(healthBps) + creditLimitCents * TERMS_SHIFT;
 }
+/** The inverse of packTerms (meaningful for terms < 2^96). */
 export function unpackTerms(terms: bigint): { healthBps: bigint; creditLimitCents: bigint } {
   return { healthBps: terms % TERMS_SHIFT, creditLimitCents: terms / TERMS_SHIFT };
 }

@@ -3,7 +3,6 @@ import { AMOUNT_BITS, FIELD_MODULUS } from "../config/limits.js";
 import { poseidon } from "../crypto/poseidon.js";
 import { ZkMarginError } from "../errors.js";
 import type { Portfolio } from "../portfolio/parse.js";
-import { randomBytes } from "node:crypto";
 
 /**
  * The portfolio commitment (the circuit's public output).
@@ -36,6 +35,10 @@ export function packedSlots(portfolio: Portfolio, config: CircuitConfig): bigint
   ];
 }
 
+/**
+ * The portfolio commitment (docs/model.md, "The commitment"): a Poseidon chain from `salt` (a field
+ * element) over the packed slots, padded to `config`'s slot counts, 15 slots per hash.
+ */
 export function commitPortfolio(portfolio: Portfolio, config: CircuitConfig, salt: bigint): bigint {
   checkFieldElement(salt, "salt");
   const values = packedSlots(portfolio, config);
@@ -44,10 +47,17 @@ export function commitPortfolio(portfolio: Portfolio, config: CircuitConfig, sal
   return h;
 }
 
-/** A fresh uniformly random salt (rejection sampling below the field modulus). */
+/**
+ * A fresh uniformly random salt (rejection sampling below the field modulus), from WebCrypto's
+ * getRandomValues (Node 20 and browsers alike).
+ */
 export function randomSalt(): bigint {
+  const bytes = new Uint8Array(32);
   for (;;) {
-    const x = BigInt(`0x${randomBytes(32).toString("hex")}`) >> 2n; // 254 bits
+    globalThis.crypto.getRandomValues(bytes);
+    let x = 0n;
+    for (const b of bytes) x = (x << 8n) | BigInt(b);
+    x >>= 2n; // 254 bits
     if (x < FIELD_MODULUS) return x;
   }
 }

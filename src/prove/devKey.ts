@@ -1,5 +1,6 @@
-import { createHash } from "node:crypto";
-import { DEFAULT_DEV_PTAU_SEED } from "../../setup/devPtau.js";
+import { sha512 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+import { DEFAULT_DEV_PTAU_SEED } from "../../setup/devSeed.js";
 
 /**
  * Recognising a verification key made by the INSECURE dev setup, from the key alone.
@@ -119,7 +120,7 @@ const G2: Pt<F2> = {
 /** As setup/devPtau.ts's hashToFr for a secret without a rejection rule (alpha, beta). */
 export function devSecret(seed: string, label: "alpha" | "beta"): bigint {
   for (let ctr = 0; ; ctr++) {
-    const digest = createHash("sha512").update(`zkmargin dev ptau|${label}|${ctr}|${seed}`).digest("hex");
+    const digest = bytesToHex(sha512(utf8ToBytes(`zkmargin dev ptau|${label}|${ctr}|${seed}`)));
     const x = BigInt(`0x${digest}`) % R;
     if (x !== 0n) return x;
   }
@@ -179,6 +180,7 @@ const coord2 = (v: unknown): F2 | undefined => {
   return a === undefined || b === undefined ? undefined : [mod(a), mod(b)];
 };
 
+/** checkDevKey's answer, with which of the two points matched the dev seed's. */
 export interface DevKeyCheck {
   /** The key is made from the dev powers of tau (its alpha or its beta is the dev seed's). */
   dev: boolean;

@@ -36,6 +36,7 @@ export function makeOpening(args: {
   };
 }
 
+/** What checkOpening returns: the opening, its configuration, the resolved portfolio and the recomputed commitment. */
 export interface CheckedOpening {
   opening: CommitmentOpening;
   config: CircuitConfig;

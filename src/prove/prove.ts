@@ -1,52 +1,30 @@
 import { readFileSync } from "node:fs";
-import * as snarkjs from "snarkjs";
 import { isVerifiedConfig, type CircuitConfig } from "../config/circuits.js";
-import { computeMargin, type MarginResult } from "../engine/margin.js";
-import { marginReportJson, type MarginReportJson } from "../engine/report.js";
 import { ZkMarginError } from "../errors.js";
-import { buildParamsTree, type ParamsTree } from "../params/tree.js";
+import type { ParamsTree } from "../params/tree.js";
 import type { RiskParams } from "../params/types.js";
 import type { Portfolio } from "../portfolio/parse.js";
-import { type ProgressFn, silent, timed } from "../util/progress.js";
-import { toHex32 } from "../crypto/poseidon.js";
-import { type CommitmentOpening, type Groth16Proof, type ProofBundle, vkeySha256 } from "./bundle.js";
-import { randomSalt } from "./commitment.js";
-import { makeOpening } from "./opening.js";
-import { buildWitnessInput } from "./witness.js";
-import { buildVerifiedWitnessInput, statementWitnessOf, type StatementWitness } from "./verifiedWitness.js";
+import { type ProgressFn, silent } from "../util/progress.js";
+import { proveCore, textProgress, type ProveResult } from "./core.js";
+import { statementWitnessOf, type StatementWitness } from "./verifiedWitness.js";
+import { chooseFullProve, type NativeTimings, type ProverChoice } from "./native.js";
 import { portfolioFromStatements } from "../statements/portfolio.js";
 import type { Statement, StatementJson } from "../statements/types.js";
 
 /** What proving needs from a setup: the wasm witness generator, the final zkey and its vkey. */
 export interface ProvingArtifacts {
   circuitHash: string;
-  wasm: string;
-  zkey: string;
-  vkey: string;
+  /** A file path, or the file's bytes (loadArtifacts from a URL or buffers). */
+  wasm: string | Uint8Array;
+  zkey: string | Uint8Array;
+  /** The verification key's file path, or the parsed key. */
+  vkey: string | object;
   insecure: boolean;
   label: string;
 }
 
-/** The portfolio does not pass at the requested health: nothing is proven. */
-export class ShortfallError extends ZkMarginError {
-  readonly report: MarginReportJson;
-  constructor(report: MarginReportJson) {
-    super(
-      "OUT_OF_RANGE",
-      `the portfolio does not pass at ${report.healthBps} bps: haircut-adjusted collateral ${report.adjustedCollateral} USD, ` +
-        `requirement ${report.requirement} USD, shortfall ${report.excess.replace(/^-/, "")} USD at that health; no proof was made`,
-      { path: "--health-bps", value: report.healthBps, limit: report.actualHealthBps === null ? undefined : `<= ${report.actualHealthBps}` },
-    );
-    this.report = report;
-  }
-}
-
-export interface ProveResult {
-  bundle: ProofBundle;
-  opening: CommitmentOpening;
-  margin: MarginResult;
-  seconds: { witnessInput: number; prove: number; total: number };
-}
+// The proving itself is src/prove/core.ts (no Node built-ins; the browser entry uses it too).
+export { ShortfallError, type ProveResult } from "./core.js";
 
 /**
  * Prove that `portfolio` meets margin at `healthBps` with credit limit `creditLimitCents` (USD
@@ -73,6 +51,18 @@ export async function proveMargin(args: {
   salt?: bigint;
   tree?: ParamsTree;
   progress?: ProgressFn;
+  /**
+   * Which Groth16 prover: `auto` (default) uses zkmargin's native prover when it built and snarkjs
+   * otherwise; `native` requires it; `snarkjs` never uses it. Native proofs are verified against
+   * the verification key before they are returned; the bundle records the prover.
+   */
+  prover?: ProverChoice;
+  /** Notes a person should see (the prover fell back to snarkjs, and why); default: none. */
+  warn?: (message: string) => void;
+  /** Native prover only: threads (default: every core). */
+  threads?: number;
+  /** Native prover only: receives what the proof cost, phase by phase. */
+  timings?: (t: NativeTimings) => void;
 }): Promise<ProveResult> {
   const progress = args.progress ?? silent;
   const t0 = performance.now();
@@ -95,56 +85,20 @@ export async function proveMargin(args: {
     }
     portfolio = args.portfolio;
   }
-  const margin = computeMargin(args.params, portfolio, args.healthBps, creditLimitCents);
-  if (!margin.ok) throw new ShortfallError(marginReportJson(margin, args.params));
-  const tree = args.tree ?? buildParamsTree(args.params);
-  const salt = args.salt ?? randomSalt();
-  const base = {
+  const vkey = typeof args.artifacts.vkey === "string" ? (JSON.parse(readFileSync(args.artifacts.vkey, "utf8")) as unknown) : args.artifacts.vkey;
+  return proveCore({
     params: args.params,
-    tree,
     portfolio,
     healthBps: args.healthBps,
     creditLimitCents,
     context: args.context,
-    salt,
     config: args.config,
-  };
-  const w = verified ? buildVerifiedWitnessInput({ ...base, ...verified }) : buildWitnessInput(base);
-  const t1 = performance.now();
-  const { proof, publicSignals } = (await timed(progress, `proving (${args.config.name})`, () =>
-    snarkjs.groth16.fullProve(w.input, args.artifacts.wasm, args.artifacts.zkey),
-  )) as { proof: Groth16Proof; publicSignals: string[] };
-  const t2 = performance.now();
-  const expected = w.publicSignals.map(String);
-  if (JSON.stringify(publicSignals) !== JSON.stringify(expected)) {
-    throw new Error(`the circuit's public signals ${JSON.stringify(publicSignals)} differ from the SDK's ${JSON.stringify(expected)}`);
-  }
-  const vkey = JSON.parse(readFileSync(args.artifacts.vkey, "utf8")) as unknown;
-  const bundle: ProofBundle = {
-    zkmargin: 2,
-    protocol: "groth16",
-    curve: "bn128",
-    config: args.config.name,
-    circuitHash: args.artifacts.circuitHash,
-    paramsRoot: toHex32(tree.paramsRoot),
-    epoch: Number(args.params.epoch),
-    healthBps: args.healthBps,
-    creditLimitCents: creditLimitCents.toString(),
-    context: toHex32(args.context),
-    commitment: toHex32(w.commitment),
-    ...(verified ? { account: `0x${verified.account.toString(16).padStart(40, "0")}` } : {}),
-    publicSignals,
-    proof: { pi_a: proof.pi_a, pi_b: proof.pi_b, pi_c: proof.pi_c, protocol: "groth16", curve: "bn128" },
-    setup: { insecure: args.artifacts.insecure, label: args.artifacts.label, vkeySha256: vkeySha256(vkey) },
-    createdAt: new Date().toISOString(),
-  };
-  const opening: CommitmentOpening = makeOpening({
-    config: args.config,
-    paramsRoot: tree.paramsRoot,
-    epoch: args.params.epoch,
-    commitment: w.commitment,
-    salt,
-    portfolio,
+    artifacts: { ...args.artifacts, vkey },
+    verified,
+    salt: args.salt,
+    tree: args.tree,
+    startedAt: t0,
+    fullProve: chooseFullProve(args.prover ?? "auto", { warn: args.warn, threads: args.threads, timings: args.timings }).fullProve,
+    onProgress: textProgress(progress, `proving (${args.config.name})`),
   });
-  return { bundle, opening, margin, seconds: { witnessInput: (t1 - t0) / 1000, prove: (t2 - t1) / 1000, total: (t2 - t0) / 1000 } };
 }

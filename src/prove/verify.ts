@@ -8,12 +8,23 @@ import { toHex32 } from "../crypto/poseidon.js";
 import { type ProofBundle, packTerms, TERMS_SHIFT, unpackTerms, validateBundleShape, vkeySha256 } from "./bundle.js";
 import { checkDevKey } from "./devKey.js";
 
+/** "ok" passed; "warn" passed, but says what was not checked or should be known; "fail" fails the bundle. */
+export type VerifyStatus = "ok" | "warn" | "fail";
+
+/** One named check of verifyMargin and its outcome. */
 export interface VerifyCheck {
   name: string;
+  status: VerifyStatus;
+  /** status !== "fail" (a warning does not fail a bundle). */
   ok: boolean;
+  /** The rule checked (or, for a warning, what to know). */
   detail: string;
+  /** On a failed check: the value found in the bundle, and what was expected instead. */
+  found?: string;
+  expected?: string;
 }
 
+/** What verifyMargin returns. */
 export interface VerifyResult {
   /** Every check passed (warnings do not fail a bundle; an INSECURE key does not either). */
   valid: boolean;
@@ -26,10 +37,11 @@ export interface VerifyResult {
   /** The statement the proof establishes, read from the bundle's named fields (meaningful only when valid). */
   statement: { commitment: string; paramsRoot: string; healthBps: number; creditLimitCents: string; context: string };
   checks: VerifyCheck[];
-  /** The details of the checks that passed with a warning, for printing. */
+  /** The details of the checks with status "warn", for printing. */
   warnings: string[];
 }
 
+/** The verifier's own requirements for verifyMargin; each one given is checked. */
 export interface VerifyOptions {
   /** Published risk parameters: the bundle's paramsRoot must be their root. */
   params?: RiskParams;
@@ -64,8 +76,6 @@ export function parseBundle(json: unknown): ProofBundle {
   return json as ProofBundle;
 }
 
-const WARN = "warning: ";
-
 /**
  * Verify a proof bundle with a verification key: the Groth16 proof over the bundle's public signals,
  * the signals being [commitment, paramsRoot, terms, context] with terms = packTerms(healthBps,
@@ -85,10 +95,27 @@ export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: Ver
   }
   const verified = vk.nPublic === 5;
   const checks: VerifyCheck[] = [];
-  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  /** A check; `found`/`expected` are recorded when it fails. */
+  const add = (name: string, ok: boolean, detail: string, found?: () => string, expected?: string) =>
+    checks.push({
+      name,
+      status: ok ? "ok" : "fail",
+      ok,
+      detail,
+      ...(!ok && found ? { found: found() } : {}),
+      ...(!ok && expected !== undefined ? { expected } : {}),
+    });
+  const warn = (name: string, detail: string) => checks.push({ name, status: "warn", ok: true, detail });
 
   const sig = bundle.publicSignals.map((s) => BigInt(s));
-  add("field", sig.every((x) => x < FIELD_MODULUS), "every public signal is below the BN254 field modulus");
+  const big = sig.findIndex((x) => x >= FIELD_MODULUS);
+  add(
+    "field",
+    big < 0,
+    "every public signal is below the BN254 field modulus",
+    () => `publicSignals[${big}] = ${sig[big]}`,
+    `below p = ${FIELD_MODULUS}`,
+  );
   const healthBps = BigInt(bundle.healthBps);
   const creditLimitCents = BigInt(bundle.creditLimitCents);
   const termsOk = healthBps >= 0n && healthBps < TERMS_SHIFT && creditLimitCents < CREDIT_LIMIT_CENTS_LIMIT;
@@ -96,6 +123,8 @@ export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: Ver
     "terms",
     termsOk,
     `healthBps ${bundle.healthBps} < 2^32 and creditLimitCents ${bundle.creditLimitCents} < 2^64 (so terms packs them uniquely)`,
+    () => `healthBps ${bundle.healthBps}, creditLimitCents ${bundle.creditLimitCents}`,
+    "0 <= healthBps < 2^32 and creditLimitCents < 2^64",
   );
   const named = [BigInt(bundle.commitment), BigInt(bundle.paramsRoot), termsOk ? packTerms(bundle.healthBps, creditLimitCents) : -1n, BigInt(bundle.context)];
   if (verified) named.push(bundle.account === undefined ? -1n : BigInt(bundle.account));
@@ -105,49 +134,103 @@ export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: Ver
     verified
       ? `verified mode: the key takes 5 public signals; the bundle names the account ${bundle.account ?? "(missing)"} as the fifth`
       : "self-declared mode: the key takes 4 public signals and the bundle names no account",
+    () => `${sig.length} public signals, ${bundle.account === undefined ? "no account" : `account ${bundle.account}`}`,
+    `${named.length} public signals, ${verified ? "an account (verified mode)" : "no account (self-declared mode)"}`,
   );
   const unpacked = sig[2] === undefined ? undefined : unpackTerms(sig[2]);
+  const signalNames = ["commitment", "paramsRoot", "terms", "context", "account"];
+  const differs = named.findIndex((x, i) => x !== sig[i]);
   add(
     "signals",
-    termsOk && named.every((x, i) => x === sig[i]) && unpacked?.healthBps === healthBps && unpacked.creditLimitCents === creditLimitCents,
+    termsOk && differs < 0 && unpacked?.healthBps === healthBps && unpacked.creditLimitCents === creditLimitCents,
     `publicSignals are [commitment, paramsRoot, healthBps + creditLimitCents * 2^32, context${verified ? ", account" : ""}] as named in the bundle`,
+    () =>
+      !termsOk
+        ? "terms out of range (see the terms check)"
+        : differs >= 0
+          ? `publicSignals[${differs}] = ${sig[differs] ?? "(missing)"}`
+          : `${sig.length} public signals`,
+    !termsOk
+      ? "terms in range"
+      : differs >= 0
+        ? `${signalNames[differs]} as named in the bundle = ${named[differs]}`
+        : `${named.length} public signals`,
   );
   let proofOk = false;
-  if (checks.every((c) => c.ok)) {
+  const tried = checks.every((c) => c.ok);
+  if (tried) {
     proofOk = (await snarkjs.groth16.verify(vkey, bundle.publicSignals, bundle.proof, { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} })) as boolean;
   }
-  add("proof", proofOk, "the Groth16 proof verifies with the verification key");
+  add(
+    "proof",
+    proofOk,
+    "the Groth16 proof verifies with the verification key",
+    () => (tried ? "a proof that does not verify for these public signals" : "not tried: a check above failed"),
+    "a proof that verifies",
+  );
   if (vkeySha256(vkey) !== bundle.setup.vkeySha256) {
     add("vkey", true, "note: the bundle was made with a different verification-key file (the proof check above is what counts)");
   }
   if (opts.params) {
-    const root = buildParamsTree(opts.params).paramsRoot;
-    add("paramsRoot", toHex32(root) === bundle.paramsRoot, `the bundle's paramsRoot ${bundle.paramsRoot} is the root of the given parameters (${toHex32(root)})`);
+    const root = toHex32(buildParamsTree(opts.params).paramsRoot);
+    add(
+      "paramsRoot",
+      root === bundle.paramsRoot,
+      `the bundle's paramsRoot ${bundle.paramsRoot} is the root of the given parameters (${root})`,
+      () => bundle.paramsRoot,
+      `${root} (the given parameters' root)`,
+    );
   } else {
-    add("paramsRoot", true, `${WARN}NOT checked against published parameters (a prover can make its own); pass them to check`);
+    warn("paramsRoot", "NOT checked against published parameters (a prover can make its own); pass them to check");
   }
   if (opts.minHealthBps !== undefined) {
-    add("health", bundle.healthBps >= opts.minHealthBps, `healthBps ${bundle.healthBps} >= required ${opts.minHealthBps}`);
+    add(
+      "health",
+      bundle.healthBps >= opts.minHealthBps,
+      `healthBps ${bundle.healthBps} >= required ${opts.minHealthBps}`,
+      () => `${bundle.healthBps} bps`,
+      `>= ${opts.minHealthBps} bps`,
+    );
   }
   if (opts.minCreditLimitCents !== undefined) {
     add(
       "credit",
       creditLimitCents >= opts.minCreditLimitCents,
       `credit limit ${formatCreditLimit(creditLimitCents)} USD >= required ${formatCreditLimit(opts.minCreditLimitCents)} USD`,
+      () => `${formatCreditLimit(creditLimitCents)} USD`,
+      `>= ${formatCreditLimit(opts.minCreditLimitCents)} USD`,
     );
   }
   if (verified) {
     add("verified", true, `verified: the portfolio is the sum of statements signed, for ${bundle.account}, by venues listed under paramsRoot`);
     if (opts.account !== undefined) {
-      add("account", bundle.account !== undefined && BigInt(bundle.account) === opts.account, `the statements were signed for the expected account ${toHex20(opts.account)}`);
+      add(
+        "account",
+        bundle.account !== undefined && BigInt(bundle.account) === opts.account,
+        `the statements were signed for the expected account ${toHex20(opts.account)}`,
+        () => bundle.account ?? "(no account)",
+        toHex20(opts.account!),
+      );
     }
   } else if (opts.account !== undefined || opts.requireVerified) {
-    add("verified", false, "the proof is self-declared (no venue statements); a verified proof was required");
+    add(
+      "verified",
+      false,
+      "the proof is self-declared (no venue statements); a verified proof was required",
+      () => "a self-declared proof (no account)",
+      opts.account !== undefined ? `a verified proof for ${toHex20(opts.account)}` : "a verified proof",
+    );
   }
   if (opts.context !== undefined) {
-    add("context", BigInt(bundle.context) === opts.context, `context is the verifier's challenge ${toHex32(opts.context)}`);
+    add(
+      "context",
+      BigInt(bundle.context) === opts.context,
+      `context is the verifier's challenge ${toHex32(opts.context)}`,
+      () => bundle.context,
+      toHex32(opts.context!),
+    );
   } else {
-    add("context", true, `${WARN}NOT checked against your challenge (a replayed bundle would pass); pass it to check`);
+    warn("context", "NOT checked against your challenge (a replayed bundle would pass); pass it to check");
   }
 
   // Trust in the key: decided from the key (and the verifier's own record), never from the bundle.
@@ -157,12 +240,12 @@ export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: Ver
     const why = dev.dev
       ? `its ${dev.alphaIsDev && dev.betaIsDev ? "alpha and beta are" : dev.alphaIsDev ? "alpha is" : "beta is"} the public dev seed's`
       : "your setup record says so";
-    add("setup", true, `${WARN}the verification key is from an INSECURE dev setup (${why}): anyone can forge proofs for it; worthless outside development`);
+    warn("setup", `the verification key is from an INSECURE dev setup (${why}): anyone can forge proofs for it; worthless outside development`);
     if (!bundle.setup.insecure) {
-      add("setup", true, `${WARN}the bundle claims a secure setup ("${bundle.setup.label}") but the key is INSECURE: the bundle's claim is ignored`);
+      warn("setup", `the bundle claims a secure setup ("${bundle.setup.label}") but the key is INSECURE: the bundle's claim is ignored`);
     }
   } else if (bundle.setup.insecure) {
-    add("setup", true, `${WARN}inconsistent bundle: it claims an INSECURE dev setup, but this verification key is not a dev key (the key decides)`);
+    warn("setup", "inconsistent bundle: it claims an INSECURE dev setup, but this verification key is not a dev key (the key decides)");
   }
   return {
     valid: checks.every((c) => c.ok),
@@ -175,7 +258,7 @@ export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: Ver
       context: bundle.context,
     },
     checks,
-    warnings: checks.filter((c) => c.ok && c.detail.startsWith(WARN)).map((c) => c.detail.slice(WARN.length)),
+    warnings: checks.filter((c) => c.status === "warn").map((c) => c.detail),
   };
 }
 

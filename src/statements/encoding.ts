@@ -31,7 +31,9 @@ export const STATEMENT_FORMAT_VERSION = 1;
 
 /** Bit positions of the packed entry. */
 export const ENTRY_SIGN_SHIFT = BigInt(AMOUNT_BITS); // 96
+/** Bit position of the id in a packed entry (97). */
 export const ENTRY_ID_SHIFT = ENTRY_SIGN_SHIFT + 1n; // 97
+/** Bit position of the kind in a packed entry (130). */
 export const ENTRY_KIND_SHIFT = 130n; // ids are < 2^32, so bit 129 is always 0
 /** A packed entry is below 2^131. */
 export const ENTRY_BITS = 131;

@@ -6,7 +6,7 @@ import type { StatementHoldings } from "./types.js";
 
 /**
  * A holdings file in the portfolio's form (keys are symbols or ids, amounts are decimal strings in
- * whole units, README "Portfolio") turned into what a venue signs: ids and base units. The
+ * whole units, docs/model.md "Portfolio") turned into what a venue signs: ids and base units. The
  * parameters resolve symbols and decimals, so every key must be an asset or instrument they list.
  * A negative balance is refused with the debt message; `collateral` may be left out.
  */

@@ -7,11 +7,13 @@ import { parseAccount } from "./parse.js";
 import type { Statement, StatementJson } from "./types.js";
 import { verifyStatement, type VerifiedStatement, type VerifyStatementOptions } from "./verify.js";
 
+/** Options of portfolioFromStatements: verifyStatement's, and the number of statement slots. */
 export interface PortfolioFromStatementsOptions extends VerifyStatementOptions {
   /** At most this many statements (the circuit's venue-statement slots V). Not checked when absent. */
   maxStatements?: number;
 }
 
+/** What portfolioFromStatements returns. */
 export interface StatementPortfolio {
   /** The per-asset and per-instrument totals over the statements (zero totals left out). */
   portfolio: Portfolio;
@@ -102,7 +104,7 @@ export function portfolioFromStatements(
   for (const p of positions.values()) {
     if (p.quantityBase === 0n) {
       // The circuit matches every statement position to the portfolio slot of its instrument; an
-      // instrument that nets to zero has no slot (docs/statements.md, "Limits").
+      // instrument that nets to zero has no slot (docs/statements.md, "From statements to a portfolio").
       throw new ZkMarginError(
         "ARGUMENT",
         `the statements' positions in ${p.instrument.symbol} (instrument ${p.instrument.id}) net to exactly 0 across venues; a verified proof cannot count an instrument with no net position yet (prove without one of these statements, or after one position changes)`,

@@ -7,6 +7,7 @@ import { normalizeHoldings, parseAccount, statementToJson } from "./parse.js";
 import { parseStatementTime } from "./time.js";
 import { statementEntries, type Statement, type StatementHoldings, type StatementJson } from "./types.js";
 
+/** What signStatement needs: the holdings, the venue id, the account, the time and the venue's key. */
 export interface SignStatementInput {
   /** Balances and positions keyed by the pool's asset / instrument ids, in base units. */
   holdings: StatementHoldings;

@@ -6,6 +6,7 @@ import { parseAccount, toStatement } from "./parse.js";
 import { isoOf, parseStatementTime } from "./time.js";
 import type { Statement, StatementJson } from "./types.js";
 
+/** Optional checks of verifyStatement. */
 export interface VerifyStatementOptions {
   /** The account the statement must be for (EVM address). */
   account?: string;

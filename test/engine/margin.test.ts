@@ -333,7 +333,7 @@ describe("engine: the circuit's per-group bound (checkGroupRiskBound)", () => {
 describe("engine: reports", () => {
   const params = smallParams();
 
-  it("check --json: SPEC's fields, groups in order, sums, and the credit limit", () => {
+  it("check --json: the documented fields (docs/model.md), groups in order, sums, and the credit limit", () => {
     const r = margin(params, { USDC: "10000" }, { "ETH-C-3000": "-100", "BTC-P-45000": "-1" }, 12500, 123456n);
     const j = marginReportJson(r, params);
     for (const k of ["ok", "healthBps", "creditLimit", "collateralValue", "adjustedCollateral", "scanRisk", "shortOptionMinimum", "requirement", "excess", "groups"]) {

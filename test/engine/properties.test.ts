@@ -8,7 +8,7 @@ import { formatScaledTrim } from "../../src/util/decimal.js";
 import { arbCreditLimitCents, arbHealthBps, arbParams, arbParamsWith, arbPortfolioFor } from "../arbitraries.js";
 
 // An independent reference over exact rationals, computed straight from the decimal strings
-// (no common unit, no per-base-unit scaling): what SPEC.md's formulas say, nothing more.
+// (no common unit, no per-base-unit scaling): what docs/model.md's formulas say, nothing more.
 type Q = { n: bigint; d: bigint };
 const q = (s: string): Q => {
   const neg = s.startsWith("-");
@@ -30,8 +30,8 @@ const ZERO: Q = { n: 0n, d: 1n };
 const int = (x: number | bigint): Q => ({ n: BigInt(x), d: 1n });
 
 /**
- * SPEC v2 over exact rationals: per-group scan risk and short-option minimum, summed; credit limit
- * in cents. `credit` is a bigint number of cents.
+ * The v2 model (docs/model.md, "The margin formulas") over exact rationals: per-group scan risk and
+ * short-option minimum, summed; credit limit in cents. `credit` is a bigint number of cents.
  */
 function reference(pj: any, portfolio: any, healthBps: number, credit = 0n) {
   let adjusted = ZERO;

@@ -234,7 +234,7 @@ describe("market: risk arrays", () => {
     assert.equal(params.instruments.find((i) => i.id === 2001)?.shortOptionMinimum, "15.06277778");
   });
 
-  it("outputs the SPEC shape, sorted by id, and leaves the input untouched", () => {
+  it("outputs the documented shape (docs/model.md, \"Risk parameters\"), sorted by id, and leaves the input untouched", () => {
     const m = baseMarket();
     const before = JSON.stringify(m);
     const { params } = buildRiskParams(m);
