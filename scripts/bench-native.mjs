@@ -61,7 +61,7 @@ function syntheticMarket({ groups, perGroup, assets }) {
       const round_ = Math.floor(n / template.length);
       const i = { ...t, id: 10000 + g * 100 + n, underlying: u.symbol };
       const scale = 1 + 0.05 * round_;
-      if (t.strike !== undefined) i.strike = String(Math.round(Number(t.strike) * (t.kind === "put" ? 1 / scale : scale)));
+      if (t.strike !== undefined && round_ > 0) i.strike = String(Number((Number(t.strike) * (t.kind === "put" ? 1 / scale : scale)).toPrecision(6)));
       i.symbol = `${u.symbol}-${t.kind}-${n}`;
       m.instruments.push(i);
     }

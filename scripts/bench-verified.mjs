@@ -72,7 +72,7 @@ export async function measureVerified({ runs = 5, log = (m) => process.stderr.wr
     signStatement({ venueId: 2, account: ACCOUNT, asOf, privateKey: VENUE2_KEY, holdings: holdingsFromPortfolioJson({ collateral: book.collateral }, params) }),
   ];
   const prove = () =>
-    proveMargin({ params, tree, statements, account: ACCOUNT, healthBps: 12500, context: BigInt(`0x${randomBytes(31).toString("hex")}`), config, artifacts });
+    proveMargin({ params, tree, statements, account: ACCOUNT, healthBps: 12500, context: BigInt(`0x${randomBytes(31).toString("hex")}`), config, artifacts, prover: "snarkjs" });
   log("warm-up proof (not counted)");
   await prove();
   const total = [];
@@ -96,7 +96,7 @@ export async function measureVerified({ runs = 5, log = (m) => process.stderr.wr
     const stdArtifacts = provingArtifacts(stdSetup);
     const times = [];
     for (let i = 0; i < Math.min(runs, 3); i++) {
-      const r = await proveMargin({ params, tree, statements, account: ACCOUNT, healthBps: 12500, context: BigInt(`0x${randomBytes(31).toString("hex")}`), config: stdConfig, artifacts: stdArtifacts });
+      const r = await proveMargin({ params, tree, statements, account: ACCOUNT, healthBps: 12500, context: BigInt(`0x${randomBytes(31).toString("hex")}`), config: stdConfig, artifacts: stdArtifacts, prover: "snarkjs" });
       times.push(r.seconds.total);
       log(`standard-verified run ${i + 1}: proveMargin ${r.seconds.total.toFixed(2)} s`);
     }

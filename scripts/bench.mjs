@@ -247,7 +247,7 @@ async function timeBook({ label, book, params, tree, config, artifacts, vkey, he
     const salt = BigInt(`0x${randomBytes(31).toString("hex")}`);
     const cpuA = process.cpuUsage();
     const a = now();
-    const r = await proveMargin({ params, portfolio, healthBps, creditLimitCents, context, config, artifacts, salt });
+    const r = await proveMargin({ params, portfolio, healthBps, creditLimitCents, context, config, artifacts, salt, prover: "snarkjs" });
     const b = now();
     sdkCpu.push(cpuSec(process.cpuUsage(cpuA)));
     sdkTotal.push(sec(a, b));
@@ -358,7 +358,7 @@ async function benchConfig(name, opts, machine) {
   // Warm-up (curve workers, wasm compile caches): one SDK proof of the full book, not counted.
   log(`${name}: warm-up proof (not counted)`);
   const tw = now();
-  await proveMargin({ params, portfolio: books.full.portfolio, healthBps, creditLimitCents: books.full.creditLimitCents, context: 1n, config, artifacts });
+  await proveMargin({ params, portfolio: books.full.portfolio, healthBps, creditLimitCents: books.full.creditLimitCents, context: 1n, config, artifacts, prover: "snarkjs" });
   const warmSeconds = sec(tw, now());
 
   const full = await timeBook({ label: "full book", book: books.full, params, tree, config, artifacts, vkey, healthBps, runs: opts.runs });

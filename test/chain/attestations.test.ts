@@ -23,6 +23,7 @@ import {
   poolAt,
   poolErrorAbis,
   postParams,
+  proofCalldata,
   registryAt,
   signPortfolioAttestation,
   statusOf,
@@ -135,6 +136,26 @@ describe("chain: attestations on an in-process EVM", function () {
     assert.equal(ev.creditLimitCents, LIMIT);
     assert.equal(ev.healthBps, 12500n);
     assert.equal(ev.commitment, BigInt(first.commitment));
+  });
+
+  it("proofs of one witness from the native prover and from snarkjs both verify on-chain, and differ", async function () {
+    if (process.env.ZKMARGIN_NATIVE === "off") this.skip();
+    const { context } = await contextFor(attestations, trader.address);
+    const byProver = async (prover: "native" | "snarkjs") =>
+      (await proveMargin({ params, portfolio: book, healthBps: 12500, creditLimitCents: LIMIT, context, config, artifacts: provingArtifacts(setup), salt: 77n, prover })).bundle;
+    const native = await byProver("native");
+    const viaSnarkjs = await byProver("snarkjs");
+    assert.equal(native.prover, "native");
+    assert.equal(viaSnarkjs.prover, "snarkjs");
+    assert.deepEqual(native.publicSignals, viaSnarkjs.publicSignals, "same witness, same public signals");
+    assert.notDeepEqual(native.proof, viaSnarkjs.proof, "fresh randomness in each proof");
+    for (const b of [native, viaSnarkjs]) {
+      const args = [proofCalldata(b), BigInt(b.commitment), BigInt(b.paramsRoot), b.healthBps, BigInt(b.creditLimitCents)];
+      await as(trader).getFunction("submit").staticCall(...args); // reverts unless the contract's verifier accepts it
+    }
+    const bad = JSON.parse(JSON.stringify(native)) as ProofBundle;
+    bad.proof.pi_c = viaSnarkjs.proof.pi_c;
+    await expectRevert(as(trader).getFunction("submit").staticCall(proofCalldata(bad), BigInt(bad.commitment), BigInt(bad.paramsRoot), bad.healthBps, BigInt(bad.creditLimitCents)), "MarginAttestations__InvalidProof");
   });
 
   it("the pool lends up to the attested limit and refuses a borrow beyond it with a plain message", async () => {

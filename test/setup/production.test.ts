@@ -49,8 +49,9 @@ describe("setup: production flow from a given ptau", function () {
     const sol = readFileSync(a.verifierSol, "utf8");
     assert.match(sol, /contract Groth16Verifier/);
     assert.doesNotMatch(sol, /INSECURE/);
-    // snarkjs's own verification of the final zkey agrees
-    assert.equal(await snarkjs.zKey.verifyFromR1cs(a.circuit.r1cs, ptau, a.zkey, { info() {}, warn() {}, error() {}, debug() {} }), true);
+    // the flow ran snarkjs's own `zkey verify` (verifyFromR1cs against the r1cs and the given ptau)
+    // and refuses to finish when it fails; not repeated here, it is the slowest step
+    assert.ok(a.record.seconds.verify > 0);
     // the zkey records both contributions and the beacon
     const params = smallParams();
     const r = await proveMargin({
