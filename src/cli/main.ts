@@ -23,6 +23,7 @@ import type { StatementJson } from "../statements/types.js";
 import { addChainCommands } from "./chain.js";
 import { addVenueCommands } from "./venue.js";
 import { addArtifactCommands } from "./artifacts.js";
+import { addNativeCommands } from "./native.js";
 import { loadArtifacts, verificationKeyFor } from "../prove/artifacts.js";
 import { cacheDir } from "../circuit/paths.js";
 import { isoSeconds, printJson, quietCommanderErrors, reportError, wantsJson, warn, writeJsonError, errorJson } from "./output.js";
@@ -420,6 +421,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   addChainCommands(program, io, setExit);
   addVenueCommands(program, io, setExit);
   addArtifactCommands(program, io, setExit);
+  addNativeCommands(program, io, setExit);
   return program;
 }
 

@@ -108,6 +108,19 @@ describe("prover choice: native or snarkjs", function () {
     assert.equal(err.value, "fast");
   });
 
+  it("`zkmargin native` says whether the native prover is used, and `native build` (re)builds it in place", function () {
+    if (nativeOff) this.skip();
+    const cli = (...args: string[]) => spawnSync(process.execPath, [repoFile("bin/zkmargin.js"), ...args], { encoding: "utf8" });
+    const s = cli("native", "--json");
+    assert.equal(s.status, 0, s.stderr);
+    assert.equal(JSON.parse(s.stdout).available, true);
+    const b = cli("native", "build", "--json"); // sources unchanged: the build is skipped, the status stands
+    assert.equal(b.status, 0, b.stderr);
+    assert.equal(JSON.parse(b.stdout).available, true);
+    const off = spawnSync(process.execPath, [repoFile("bin/zkmargin.js"), "native"], { encoding: "utf8", env: { ...process.env, ZKMARGIN_NATIVE: "off" } });
+    assert.match(off.stdout, /not available: disabled by ZKMARGIN_NATIVE=off; `prove` uses snarkjs/);
+  });
+
   it("parseProverChoice names the choices", () => {
     assert.equal(parseProverChoice("auto"), "auto");
     assert.throws(() => parseProverChoice("gpu"), /auto, native, snarkjs/);

@@ -1,0 +1,50 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { packageRoot } from "../circuit/paths.js";
+import { nativeProverStatus } from "../prove/native.js";
+import { printJson } from "./output.js";
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+function statusLine(s: ReturnType<typeof nativeProverStatus>): string {
+  return s.available ? `native prover: available (${s.binary}); \`prove\` uses it by default (--prover auto)` : `native prover: not available: ${s.reason}; \`prove\` uses snarkjs (slower)`;
+}
+
+/**
+ * `zkmargin native`: whether the native Groth16 prover is built, and `zkmargin native build` to
+ * (re)build it where the package is installed (what `npm install` runs; useful when the package
+ * manager skipped install scripts, or after installing a compiler).
+ */
+export function addNativeCommands(program: Command, io: Io, setExit: (code: number) => void): void {
+  const native = program.command("native").description("the native Groth16 prover: status, and build");
+  native
+    .command("status", { isDefault: true })
+    .description("say whether the native prover is built and will be used, and if not, why")
+    .option("--json", "print { available, binary, reason } as JSON")
+    .action((opts: { json?: boolean }) => {
+      const s = nativeProverStatus();
+      if (opts.json) printJson(io, { available: s.available, binary: s.binary ?? null, reason: s.reason ?? null });
+      else io.out(statusLine(s));
+    });
+  native
+    .command("build")
+    .description("build the native prover with the machine's g++ (what `npm install` does; never needs GMP or nasm)")
+    .option("--force", "rebuild even if the sources are unchanged")
+    .option("--json", "print the resulting status as JSON")
+    .action((opts: { force?: boolean; json?: boolean }) => {
+      const script = join(packageRoot(), "scripts", "build-native.mjs");
+      const r = spawnSync(process.execPath, [script, ...(opts.force ? ["--force"] : [])], { encoding: "utf8" });
+      if (!opts.json) {
+        if (r.stdout) io.err(r.stdout.trimEnd());
+        if (r.stderr) io.err(r.stderr.trimEnd());
+      }
+      const s = nativeProverStatus();
+      if (opts.json) printJson(io, { available: s.available, binary: s.binary ?? null, reason: s.reason ?? null });
+      else io.out(statusLine(s));
+      if (!s.available) setExit(1);
+    });
+}
