@@ -19,14 +19,9 @@ const { parseRiskParams } = await d("src/params/parse.js");
 const { parsePortfolio } = await d("src/portfolio/parse.js");
 const { proveMargin } = await d("src/prove/prove.js");
 const { computeMargin } = await d("src/engine/margin.js");
-const { holdingsFromPortfolioJson, signStatement, statementPublicKey } = await d("src/statements/index.js");
+const { devStatementKey: keyOf, holdingsFromPortfolioJson, signStatement, statementPublicKey } = await d("src/statements/index.js");
 
 /** examples/params.json's venue 1 key (docs/market-format.md) and a second venue's, for the bench only. */
-const keyOf = (text) => {
-  const k = Buffer.alloc(32);
-  Buffer.from(text, "ascii").copy(k);
-  return `0x${k.toString("hex")}`;
-};
 const VENUE1_KEY = keyOf("zkmargin example venue 1");
 const VENUE2_KEY = keyOf("zkmargin bench venue 2");
 

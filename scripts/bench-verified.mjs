@@ -21,13 +21,8 @@ const { parseRiskParams } = await d("src/params/parse.js");
 const { buildParamsTree } = await d("src/params/tree.js");
 const { proveMargin } = await d("src/prove/prove.js");
 const { verifyMargin } = await d("src/prove/verify.js");
-const { holdingsFromPortfolioJson, signStatement, statementPublicKey } = await d("src/statements/index.js");
+const { devStatementKey: keyOf, holdingsFromPortfolioJson, signStatement, statementPublicKey } = await d("src/statements/index.js");
 
-const keyOf = (text) => {
-  const k = Buffer.alloc(32);
-  Buffer.from(text, "ascii").copy(k);
-  return `0x${k.toString("hex")}`;
-};
 // examples/params.json's venue 1 key (docs/market-format.md) and a second venue's, for the bench only
 const VENUE1_KEY = keyOf("zkmargin example venue 1");
 const VENUE2_KEY = keyOf("zkmargin bench venue 2");

@@ -3,10 +3,8 @@ import { STATEMENT_ENTRIES } from "../config/statement.js";
 import { packedEntries, unpackEntry } from "../statements/encoding.js";
 import { statementEntries, type Statement } from "../statements/types.js";
 import { ZkMarginError } from "../errors.js";
-import type { ParamsTree } from "../params/tree.js";
-import type { RiskParams } from "../params/types.js";
 import type { Portfolio } from "../portfolio/parse.js";
-import { buildWitnessInput, flatSiblings, type WitnessBundle } from "./witness.js";
+import { buildWitnessInput, flatSiblings, type WitnessArgs, type WitnessBundle } from "./witness.js";
 
 /**
  * Verified mode's witness: the self-declared witness (buildWitnessInput) plus the venue statements
@@ -74,18 +72,7 @@ export function selectorRows(portfolio: Portfolio, config: CircuitConfig, entrie
   return { rows, sums };
 }
 
-export function buildVerifiedWitnessInput(args: {
-  params: RiskParams;
-  tree: ParamsTree;
-  portfolio: Portfolio;
-  healthBps: number;
-  creditLimitCents?: bigint;
-  context: bigint;
-  salt: bigint;
-  config: CircuitConfig;
-  account: bigint;
-  statements: readonly StatementWitness[];
-}): WitnessBundle {
+export function buildVerifiedWitnessInput(args: WitnessArgs & { account: bigint; statements: readonly StatementWitness[] }): WitnessBundle {
   const { params, tree, portfolio, config, statements } = args;
   if (!isVerifiedConfig(config)) {
     throw new ZkMarginError("ARGUMENT", `the "${config.name}" circuit is not a verified-mode circuit (it takes no venue statements)`, { path: "--config" });

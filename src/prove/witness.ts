@@ -97,12 +97,8 @@ export function groupSlotsOf(params: RiskParams, portfolio: Portfolio, config: C
   return out;
 }
 
-/**
- * Build the circuit input for a portfolio under published parameters. Throws a ZkMarginError when
- * the portfolio needs more slots than the configuration has, or when the parameters' layout is
- * not the one the circuit opens. (It does not check that the portfolio passes: see proveMargin.)
- */
-export function buildWitnessInput(args: {
+/** What a circuit input is built from: the book, the parameters and their tree, the statement, the salt. */
+export interface WitnessArgs {
   params: RiskParams;
   tree: ParamsTree;
   portfolio: Portfolio;
@@ -111,7 +107,14 @@ export function buildWitnessInput(args: {
   context: bigint;
   salt: bigint;
   config: CircuitConfig;
-}): WitnessBundle {
+}
+
+/**
+ * Build the circuit input for a portfolio under published parameters. Throws a ZkMarginError when
+ * the portfolio needs more slots than the configuration has, or when the parameters' layout is
+ * not the one the circuit opens. (It does not check that the portfolio passes: see proveMargin.)
+ */
+export function buildWitnessInput(args: WitnessArgs): WitnessBundle {
   const { params, tree, portfolio, config } = args;
   if (params.layout.name !== config.layout.name) {
     throw new ZkMarginError("ARGUMENT", `risk parameters use layout ${params.layout.name}, the circuit opens ${config.layout.name}`);

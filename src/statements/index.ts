@@ -3,7 +3,7 @@
  * verifies them against the risk parameters; a prover sums them into a portfolio.
  * Normative format: docs/statements.md.
  */
-export { generateStatementKey, parseStatementKeyFile, statementPublicKey, type StatementKey, type StatementKeyFile } from "./keys.js";
+export { devStatementKey, generateStatementKey, parseStatementKeyFile, statementPublicKey, type StatementKey, type StatementKeyFile } from "./keys.js";
 export { signStatement, type SignStatementInput } from "./sign.js";
 export { statementMessage } from "./message.js";
 export { verifyStatement, describeNotCounted, type VerifiedStatement, type VerifyStatementOptions } from "./verify.js";

@@ -35,6 +35,17 @@ export function privateKeyBytes(key: string | Uint8Array, path = "privateKey"): 
   return Buffer.from(key.slice(2), "hex");
 }
 
+/**
+ * A PUBLIC development key: ASCII `text` (at most 32 characters) zero-padded to 32 bytes, as
+ * 0x + 64 hex digits. Anyone can sign with it: for examples, tests and benchmarks only (the example
+ * venue's key is devStatementKey("zkmargin example venue 1"), docs/market-format.md).
+ */
+export function devStatementKey(text: string): string {
+  const bytes = Buffer.from(text, "ascii");
+  if (bytes.length > 32) throw new ZkMarginError("ARGUMENT", `a development key's text is at most 32 characters, got ${bytes.length}`, { path: "text", value: text, limit: "<= 32" });
+  return `0x${Buffer.concat([bytes, Buffer.alloc(32 - bytes.length)]).toString("hex")}`;
+}
+
 /** The public key of a private key, as decimal strings. */
 export function statementPublicKey(privateKey: string | Uint8Array): [string, string] {
   const [x, y] = publicKeyOf(privateKeyBytes(privateKey));

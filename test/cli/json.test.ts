@@ -11,6 +11,7 @@ import { ZkMarginError } from "../../src/errors.js";
 import { parseRiskParams, riskParamsToJson } from "../../src/params/parse.js";
 import { buildParamsTree } from "../../src/params/tree.js";
 import { clone, repoFile, throwsZk } from "../helpers.js";
+import { devStatementKey } from "../../src/statements/keys.js";
 
 // `--json` on every command that prints a result, JSON errors on stderr, verify's check statuses,
 // private files at mode 0600, and example parameters that are valid now. Runs the real bin.
@@ -55,11 +56,7 @@ function jsonError(r: Run, code = 2, out = false): { code: string; message: stri
   return last.error;
 }
 
-const DEV_KEY = (() => {
-  const k = Buffer.alloc(32);
-  Buffer.from("zkmargin example venue 1", "ascii").copy(k);
-  return `0x${k.toString("hex")}`;
-})();
+const DEV_KEY = devStatementKey("zkmargin example venue 1");
 const ACCOUNT = "0x70997970c51812dc3a010c7d01b50e20d4dc79c8";
 
 describe("cli: --json for machines", function () {

@@ -2,12 +2,11 @@ import { readFileSync } from "node:fs";
 import { parseRiskParams } from "../../src/params/parse.js";
 import type { RiskParams } from "../../src/params/types.js";
 import { repoFile } from "../helpers.js";
-import { statementPublicKey } from "../../src/statements/keys.js";
+import { devStatementKey, statementPublicKey } from "../../src/statements/keys.js";
 
 /** The example venue's public development key (docs/market-format.md): "zkmargin example venue 1" + zero bytes. */
-export const DEV_KEY = Buffer.alloc(32);
-Buffer.from("zkmargin example venue 1", "ascii").copy(DEV_KEY);
-export const DEV_KEY_HEX = `0x${DEV_KEY.toString("hex")}`;
+export const DEV_KEY_HEX = devStatementKey("zkmargin example venue 1");
+export const DEV_KEY = Buffer.from(DEV_KEY_HEX.slice(2), "hex");
 /** A second venue's key (tests only). */
 export const VENUE2_KEY = `0x${"42".repeat(32)}`;
 
