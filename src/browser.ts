@@ -225,14 +225,17 @@ export function checkMargin(args: {
 }
 
 /** What a page shows about loaded risk parameters: the root a verifier compares, epoch, and contents. */
-export function describeParams(input: JsonInput | RiskParams): {
+export interface ParamsSummary {
   paramsRoot: string;
   epoch: number;
   asOf: string;
   assets: string[];
   groups: { symbol: string; instruments: number }[];
   venues: number;
-} {
+}
+
+/** A summary of risk parameters for a page (describeParams). */
+export function describeParams(input: JsonInput | RiskParams): ParamsSummary {
   const params = riskParams(input);
   return {
     paramsRoot: toHex32(buildParamsTree(params).paramsRoot),

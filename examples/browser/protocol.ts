@@ -2,7 +2,7 @@
  * Messages between the page (main.ts) and the prover's Web Worker (worker.ts). Type-only imports:
  * the page's own bundle carries no proving code.
  */
-import type { CommitmentOpening, MarginReportJson, ProofBundle, ProveProgress, VerifyCheck } from "../../src/browser.js";
+import type { CommitmentOpening, MarginReportJson, ParamsSummary, ProofBundle, ProveProgress, VerifyCheck } from "../../src/browser.js";
 
 export interface ProveRequest {
   params: string;
@@ -23,14 +23,7 @@ export type ToWorker =
   | { type: "check"; id: number; request: Omit<ProveRequest, "context"> }
   | { type: "prove"; request: ProveRequest };
 
-export interface ParamsSummary {
-  paramsRoot: string;
-  epoch: number;
-  asOf: string;
-  assets: string[];
-  groups: { symbol: string; instruments: number }[];
-  venues: number;
-}
+export type { ParamsSummary };
 
 export interface WorkerError {
   message: string;
