@@ -15,13 +15,11 @@ import {
   attestorDomain,
   borrowFromPool,
   contextFor,
-  decodeContractError,
   deployPool,
   deriveContext,
   liquidateAccount,
   poolAccountOf,
   poolAt,
-  poolErrorAbis,
   postParams,
   proofCalldata,
   registryAt,
@@ -34,7 +32,7 @@ import {
 } from "../../src/chain/pool.js";
 import { provingArtifacts, releaseCurve, setupCircuit, type SetupArtifacts } from "../../setup/groth16.js";
 import { fixtureJson } from "../helpers.js";
-import { type ChainFixture, chainFixture } from "./fixture.js";
+import { type ChainFixture, chainFixture, expectRevert as expectRevertIn } from "./fixture.js";
 
 // The pool's contracts on an in-process EVM, with real proofs from the small circuit's dev setup.
 describe("chain: attestations on an in-process EVM", function () {
@@ -55,18 +53,7 @@ describe("chain: attestations on an in-process EVM", function () {
   let registry: Contract, attestations: Contract, pool: Contract;
   const gas: Record<string, number> = {};
 
-  const abis = () => poolErrorAbis(artifacts);
-  async function expectRevert(p: Promise<unknown>, name: string) {
-    try {
-      await p;
-    } catch (e) {
-      const d = decodeContractError(e, abis());
-      assert.ok(d, `not a decodable revert: ${(e as Error).message}`);
-      assert.equal(d.name, name, d.message);
-      return d;
-    }
-    assert.fail(`expected revert ${name}`);
-  }
+  const expectRevert = (p: Promise<unknown>, name: string) => expectRevertIn(p, name, artifacts);
   async function prove(opts: { healthBps?: number; creditLimitCents?: bigint; context: bigint; p?: RiskParams }): Promise<ProofBundle> {
     const r = await proveMargin({
       params: opts.p ?? params,

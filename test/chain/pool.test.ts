@@ -6,7 +6,6 @@ import {
   borrowFromPool,
   checkPolicy,
   contextFor,
-  decodeContractError,
   deployPool,
   formatCents,
   formatTokenAmount,
@@ -14,7 +13,6 @@ import {
   parseTokenAmount,
   poolAccountOf,
   poolAt,
-  poolErrorAbis,
   registryAt,
   repayToPool,
   statusOf,
@@ -25,24 +23,11 @@ import {
 } from "../../src/chain/pool.js";
 import { ZkMarginError } from "../../src/errors.js";
 import { packTerms, type ProofBundle } from "../../src/prove/bundle.js";
-import { type ChainFixture, chainFixture } from "./fixture.js";
+import { type ChainFixture, chainFixture, expectRevert as expectRevertIn, MOCK_VERIFIER } from "./fixture.js";
 
-/**
- * A stand-in for the generated Groth16 verifier: a "proof" for public signals
- * [commitment, paramsRoot, terms, context] is a = [terms, context]. It accepts exactly the proofs
- * made for the terms and context the contract passes, so the contracts' own logic (terms packing,
- * credit limits, expiry, pool accounting, policy bounds) is tested here without proving; the same
- * paths with real proofs are in attestations.test.ts.
- */
-const MOCK_VERIFIER = `// SPDX-License-Identifier: MIT
-pragma solidity ^0.8.24;
-contract Groth16Verifier {
-    function verifyProof(uint256[2] calldata pA, uint256[2][2] calldata, uint256[2] calldata, uint256[4] calldata pub) external pure returns (bool) {
-        return pA[0] == pub[2] && pA[1] == pub[3];
-    }
-}
-`;
-
+// MOCK_VERIFIER (fixture.ts) accepts exactly the proofs made for the terms and context the contract
+// passes, so the contracts' own logic (terms packing, credit limits, expiry, pool accounting, policy
+// bounds) is tested here without proving; the same paths with real proofs are in attestations.test.ts.
 const CENT = 10_000n; // token base units per cent (6 decimals, 1 token = 1.00 USD)
 const ROOT = 0x1234n;
 const COMMITMENT = 0xc0ffeen;
@@ -56,17 +41,7 @@ describe("chain: credit limits and the example pool (mock verifier)", function (
   let registry: Contract, attestations: Contract, pool: Contract, token: Contract;
   const now = async () => (await fx.provider.getBlock("latest"))!.timestamp;
 
-  async function expectRevert(p: Promise<unknown>, name: string) {
-    try {
-      await p;
-    } catch (e) {
-      const dec = decodeContractError(e, poolErrorAbis(a));
-      assert.ok(dec, `not a decodable revert: ${(e as Error).message}`);
-      assert.equal(dec.name, name, dec.message);
-      return dec;
-    }
-    assert.fail(`expected revert ${name}`);
-  }
+  const expectRevert = (p: Promise<unknown>, name: string) => expectRevertIn(p, name, a);
 
   /** A mock bundle "proving" (healthBps, creditLimitCents) for the account's current context. */
   async function mockBundle(w: Wallet, healthBps: number, creditLimitCents: bigint, root = ROOT): Promise<ProofBundle> {

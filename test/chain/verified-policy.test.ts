@@ -4,9 +4,7 @@ import {
   attestationsAt,
   attestorDomain,
   contextFor,
-  decodeContractError,
   deployPool,
-  poolErrorAbis,
   registryAt,
   signPortfolioAttestation,
   statusOf,
@@ -16,7 +14,7 @@ import {
 } from "../../src/chain/pool.js";
 import { ZkMarginError } from "../../src/errors.js";
 import { packTerms, type ProofBundle } from "../../src/prove/bundle.js";
-import { type ChainFixture, chainFixture } from "./fixture.js";
+import { type ChainFixture, chainFixture, expectRevert as expectRevertIn, MOCK_VERIFIER } from "./fixture.js";
 
 /**
  * Stand-ins for the two generated verifiers, so the contract's verified-mode policy is tested
@@ -24,14 +22,6 @@ import { type ChainFixture, chainFixture } from "./fixture.js";
  * "proof" for [commitment, paramsRoot, terms, context] is a = [terms, context]. Verified: a "proof"
  * for [commitment, paramsRoot, terms, context, account] is a = [terms, context], c = [account, 0].
  */
-const MOCK_VERIFIER = `// SPDX-License-Identifier: MIT
-pragma solidity ^0.8.24;
-contract Groth16Verifier {
-    function verifyProof(uint256[2] calldata pA, uint256[2][2] calldata, uint256[2] calldata, uint256[4] calldata pub) external pure returns (bool) {
-        return pA[0] == pub[2] && pA[1] == pub[3];
-    }
-}
-`;
 const MOCK_VERIFIED_VERIFIER = `// SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 contract Groth16Verifier {
@@ -53,17 +43,7 @@ describe("chain: verified-mode policy (mock verifiers)", function () {
   let owner: Wallet, oracle: Wallet, trader: Wallet, other: Wallet, attestor: Wallet;
   let attestations: Contract;
 
-  async function expectRevert(p: Promise<unknown>, name: string) {
-    try {
-      await p;
-    } catch (e) {
-      const dec = decodeContractError(e, poolErrorAbis(a));
-      assert.ok(dec, `not a decodable revert: ${(e as Error).message}`);
-      assert.equal(dec.name, name, dec.message);
-      return dec;
-    }
-    assert.fail(`expected revert ${name}`);
-  }
+  const expectRevert = (p: Promise<unknown>, name: string) => expectRevertIn(p, name, a);
 
   /** A mock bundle for the account's current context at `c`; verified when `account` is given. */
   async function mockBundle(c: Contract, w: Wallet, opts: { account?: string; healthBps?: number; limit?: bigint } = {}): Promise<ProofBundle> {

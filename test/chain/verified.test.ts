@@ -12,9 +12,7 @@ import { portfolioFromStatements, signStatement, statementPublicKey, type Statem
 import {
   attestationsAt,
   contextFor,
-  decodeContractError,
   deployPool,
-  poolErrorAbis,
   postParams,
   proofCalldata,
   registryAt,
@@ -26,7 +24,7 @@ import {
 import { ZkMarginError } from "../../src/errors.js";
 import { provingArtifacts, releaseCurve, setupCircuit, type SetupArtifacts } from "../../setup/groth16.js";
 import { fixtureJson } from "../helpers.js";
-import { type ChainFixture, chainFixture } from "./fixture.js";
+import { type ChainFixture, chainFixture, expectRevert as expectRevertIn } from "./fixture.js";
 
 /** test/fixtures/params-small.json's venue 1: the ASCII "zkmargin test venue 1", zero-padded to 32 bytes. */
 const VENUE1_KEY = (() => {
@@ -73,17 +71,7 @@ describe("chain: verified proofs on an in-process EVM", function () {
     }),
   ];
 
-  async function expectRevert(p: Promise<unknown>, name: string) {
-    try {
-      await p;
-    } catch (e) {
-      const dec = decodeContractError(e, poolErrorAbis(artifacts));
-      assert.ok(dec, `not a decodable revert: ${(e as Error).message}`);
-      assert.equal(dec.name, name, dec.message);
-      return dec;
-    }
-    assert.fail(`expected revert ${name}`);
-  }
+  const expectRevert = (p: Promise<unknown>, name: string) => expectRevertIn(p, name, artifacts);
   /** A verified proof from the trader's statements, bound to `contextOf(contextAccount)`. */
   async function proveVerified(contextAccount: string, statementsAccount = trader.address): Promise<ProofBundle> {
     const r = await proveMargin({
