@@ -43,11 +43,11 @@ export interface MarginReportJson {
   asOf: string;
   collateralValue: string;
   adjustedCollateral: string;
-  /** Sum of the groups' scan risks (as displayed). */
+  /** Sum of the groups' exact scan risks, rounded up once (not the sum of the rounded per-group figures). */
   scanRisk: string;
-  /** Sum of the groups' short-option minimums (as displayed). */
+  /** Sum of the groups' exact short-option minimums, rounded up once. */
   shortOptionMinimum: string;
-  /** Sum of the groups' requirements (as displayed). */
+  /** Sum of the groups' exact requirements, rounded up once: the requirement the proof is about. */
   requirement: string;
   excess: string;
   /** One entry per group the book touches, in group order. */
@@ -81,10 +81,10 @@ function sumE8(xs: string[]): string {
 }
 
 /**
- * The JSON report (`check --json`). Per-group figures are rounded up from the exact integers; the
- * top-level scanRisk, shortOptionMinimum and requirement are the sums of the displayed per-group
- * figures (so they add up exactly, and each still rounds against the prover). `ok` and `excess` come
- * from the exact integers.
+ * The JSON report (`check --json`). Every figure is rounded once from the exact integers: per-group
+ * figures up, and the top-level scanRisk, shortOptionMinimum and requirement are the exact totals
+ * rounded up (so they can be up to one unit of the last place per group below the sum of the rounded
+ * per-group figures, and never below the exact value). `ok` and `excess` come from the exact integers.
  */
 export function marginReportJson(r: MarginResult, params: RiskParams): MarginReportJson {
   const groups: GroupReportJson[] = r.groups.map((g) => ({
@@ -105,9 +105,9 @@ export function marginReportJson(r: MarginResult, params: RiskParams): MarginRep
     asOf: params.asOf,
     collateralValue: down26(r.collateralValueE26),
     adjustedCollateral: down30(r.adjustedCollateralE30),
-    scanRisk: sumE8(groups.map((g) => g.scanRisk)),
-    shortOptionMinimum: sumE8(groups.map((g) => g.shortOptionMinimum)),
-    requirement: sumE8(groups.map((g) => g.requirement)),
+    scanRisk: up26(r.scanRiskE26),
+    shortOptionMinimum: up26(r.shortOptionMinimumE26),
+    requirement: up26(r.requirementE26),
     excess: down30(r.excessE30),
     groups,
     collateral: r.collateral.map((c) => ({

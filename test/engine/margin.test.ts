@@ -363,6 +363,27 @@ describe("engine: reports", () => {
     assert.ok(!("worstScenario" in j));
   });
 
+  it("check --json: the totals are the exact totals rounded up once, not sums of the rounded group figures", () => {
+    // two groups whose worst losses each carry 1e-11 and 1e-12 USD below the 8th place
+    const pj = clone(fixtureJson("params-small.json"));
+    const riskArray = (sym: string) => pj.instruments.find((i: { symbol: string }) => i.symbol === sym).riskArray as string[];
+    riskArray("ETH-PERP")[12] = "-300.00000001"; // scenario 12, down 3/3: a long of 0.001 loses 0.30000000001
+    riskArray("BTC-PERP")[12] = "-3000.00000001"; // a long of 0.0001 loses 0.300000000001
+    const p = parseRiskParams(pj);
+    const r = margin(p, { USDC: "10" }, { "ETH-PERP": "0.001", "BTC-PERP": "0.0001" });
+    assert.equal(r.requirementE26, 60_000_000_001_100_000_000_000_000n);
+    const j = marginReportJson(r, p);
+    assert.deepEqual(j.groups.map((g) => [g.group, g.scanRisk, g.requirement]), [
+      ["BTC", "0.30000001", "0.30000001"],
+      ["ETH", "0.30000001", "0.30000001"],
+    ]);
+    // 0.600000000011 rounds up to 0.60000001 (the sum of the rounded figures would be 0.60000002)
+    assert.equal(j.requirement, "0.60000001");
+    assert.equal(j.scanRisk, "0.60000001");
+    assert.equal(j.shortOptionMinimum, "0.00000000");
+    assert.match(formatMarginReport(j), /requirement \(sum of groups\)\s+0\.61/);
+  });
+
   it("the text report has the per-group table, the sum, the credit limit and the verdict", () => {
     const r = margin(params, { USDC: "10000" }, { "BTC-PERP": "1", "ETH-PERP": "-10" }, 12500, 100000n);
     const text = formatMarginReport(marginReportJson(r, params));
