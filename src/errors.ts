@@ -45,13 +45,29 @@ export class ZkMarginError extends Error {
   readonly path: string | undefined;
   readonly value: unknown;
   readonly limit: string | undefined;
+  /** The file the error is in, when it came from one (`path` is then a JSON path inside it); see inFile. */
+  file: string | undefined;
 
-  constructor(code: ErrorCode, message: string, opts: { path?: string; value?: unknown; limit?: string } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { path?: string; value?: unknown; limit?: string; file?: string } = {}) {
     super(opts.path ? `${opts.path}: ${message}` : message);
     this.code = code;
     this.path = opts.path;
     this.value = opts.value;
     this.limit = opts.limit;
+    this.file = undefined;
+    if (opts.file !== undefined) this.inFile(opts.file);
+  }
+
+  /**
+   * Say which file the error is in: sets `file` and, unless the message already names the file,
+   * prefixes it (`risk parameters file "p.json": assets[1].price: ...`). The first file named wins.
+   */
+  inFile(file: string, what?: string): this {
+    if (this.file !== undefined) return this;
+    this.file = file;
+    const quoted = JSON.stringify(file);
+    if (!this.message.includes(quoted)) this.message = `${what ? `${what} file` : "file"} ${quoted}: ${this.message}`;
+    return this;
   }
 }
 

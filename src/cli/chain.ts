@@ -43,7 +43,7 @@ import { parseRiskParams } from "../params/parse.js";
 import { checkOpening } from "../prove/opening.js";
 import { parseBundle } from "../prove/verify.js";
 import { toJsonText, writeFileAtomic } from "../util/files.js";
-import { readJsonFile } from "../util/json.js";
+import { parseJsonFile, readJsonFile } from "../util/json.js";
 import { terminalProgress } from "../util/progress.js";
 import { isoSeconds } from "./output.js";
 
@@ -119,7 +119,7 @@ function loadDeployment(s: Session): Deployment {
   if (!existsSync(s.deploymentFile)) {
     throw new ZkMarginError("FILE", `no deployment on this chain (${s.deploymentFile}); run \`zkmargin chain deploy\` first`, { path: "--deployment" });
   }
-  const d = readJsonFile(s.deploymentFile, "deployment") as Deployment;
+  const d = readJsonFile(s.deploymentFile, "deployment", "--deployment") as Deployment;
   if (d.chainId !== s.chainId) {
     throw new ZkMarginError("FILE", `deployment ${s.deploymentFile} is for chain ${d.chainId}, this chain is ${s.chainId}`, { path: "--deployment" });
   }
@@ -395,7 +395,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       .argument("<params>", "risk-parameter JSON")
       .option("--valid-until <time>", "last valid second (unix seconds or ISO 8601); default the parameters' validUntil, else asOf + 7 days"),
   ).action(async (file: string, opts: ChainOpts & { validUntil?: string }) => {
-    const params = parseRiskParams(readJsonFile(file, "risk parameters"));
+    const params = parseJsonFile(file, "risk parameters", "params", parseRiskParams);
     const given = opts.validUntil ? parseTime(opts.validUntil, "--valid-until") : undefined;
     const fallback = defaultValidUntil(params);
     const validUntil = given ?? fallback.validUntil;
@@ -462,8 +462,8 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       .requiredOption("-o, --out <file>", "where to write the signature JSON"),
   ).action(async (opts: ChainOpts & { opening: string; params: string; account: string; asOf?: string; out: string }) => {
     // Check before touching the chain: an attestor signs only a commitment it recomputed itself.
-    const params = parseRiskParams(readJsonFile(opts.params, "risk parameters"));
-    const checked = checkOpening(readJsonFile(opts.opening, "commitment opening"), params);
+    const params = parseJsonFile(opts.params, "risk parameters", "--params", parseRiskParams);
+    const checked = parseJsonFile(opts.opening, "commitment opening", "--opening", (j) => checkOpening(j, params));
     const account = parseAddress(opts.account, "--account");
     const asOfFlag = opts.asOf ? parseTime(opts.asOf, "--as-of") : undefined;
     const s = await open(opts);
@@ -529,8 +529,8 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       .argument("<bundle>", "proof bundle JSON")
       .option("--attestor-signature <file>", "an attestor's signature from `chain sign-attestation`"),
   ).action(async (file: string, opts: ChainOpts & { attestorSignature?: string }) => {
-    const bundle = parseBundle(readJsonFile(file, "proof bundle"));
-    const sig = opts.attestorSignature ? (readJsonFile(opts.attestorSignature, "attestor signature") as AttestorSignature) : undefined;
+    const bundle = parseJsonFile(file, "proof bundle", "bundle", parseBundle);
+    const sig = opts.attestorSignature ? (readJsonFile(opts.attestorSignature, "attestor signature", "--attestor-signature") as AttestorSignature) : undefined;
     await withChain(opts, async (s, a) => {
       const d = loadDeployment(s);
       const verified = bundle.account !== undefined;
@@ -545,12 +545,18 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
         if (bundle.config !== d.verified.config) {
           throw new ZkMarginError("ARGUMENT", `the bundle was made with the "${bundle.config}" circuit; this pool verifies verified proofs of "${d.verified.config}"`, {
             path: "bundle.config",
-          });
+            value: bundle.config,
+            limit: d.verified.config,
+          }).inFile(file, "proof bundle");
         }
         if (sig) throw new ZkMarginError("ARGUMENT", "a verified proof takes no attestor signature: the venues' statements vouch for the holdings", { path: "--attestor-signature" });
       } else {
         if (bundle.config !== d.config) {
-          throw new ZkMarginError("ARGUMENT", `the bundle was made with the "${bundle.config}" circuit; this pool verifies "${d.config}" proofs`, { path: "bundle.config" });
+          throw new ZkMarginError("ARGUMENT", `the bundle was made with the "${bundle.config}" circuit; this pool verifies "${d.config}" proofs`, {
+            path: "bundle.config",
+            value: bundle.config,
+            limit: d.config,
+          }).inFile(file, "proof bundle");
         }
         if (d.policy.requireVerified) {
           throw new ZkMarginError(
@@ -570,8 +576,8 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
           "ARGUMENT",
           `the bundle's context ${bundle.context} is not this pool's context for ${signer.address} (nonce ${expected.nonce}): ` +
             `prove with --context ${toHex32(expected.context)} (\`zkmargin chain context\`)`,
-          { path: "bundle.context" },
-        );
+          { path: "bundle.context", value: bundle.context, limit: toHex32(expected.context) },
+        ).inFile(file, "proof bundle");
       }
       const r = await submitAttestation(attestations, bundle, sig);
       const st = await statusOf(attestations, registryAt(d, a, s.provider), signer.address, bundle.healthBps);

@@ -6,7 +6,7 @@ import { parseRiskParams } from "../params/parse.js";
 import { buildParamsTree } from "../params/tree.js";
 import { toHex32 } from "../crypto/poseidon.js";
 import { parsePortfolio } from "../portfolio/parse.js";
-import { readJsonFile } from "../util/json.js";
+import { parseJsonFile, readJsonFile } from "../util/json.js";
 import { toJsonText, writeFileAtomic } from "../util/files.js";
 import { buildRiskParams, formatGreeksReport } from "../market/build.js";
 import { CONFIGS, getConfig, smallestConfigFor, type CircuitConfig } from "../config/circuits.js";
@@ -89,8 +89,9 @@ function pickConfig(portfolio: Portfolio, name: string | undefined, statements =
   });
 }
 
-function loadParams(file: string) {
-  return parseRiskParams(readJsonFile(file, "risk parameters"));
+/** Risk parameters from `file` (named by `flag`): errors name the flag or the file and the JSON path in it. */
+export function loadParams(file: string, flag: string) {
+  return parseJsonFile(file, "risk parameters", flag, parseRiskParams);
 }
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -112,8 +113,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--report <file>", "also write the greeks and worst scenarios per instrument as JSON")
     .option("--json", "print a JSON summary instead of the greeks table")
     .action((marketFile: string, opts: { out: string; report?: string; json?: boolean }) => {
-      const market = readJsonFile(marketFile, "market");
-      const { params: paramsJson, report } = buildRiskParams(market);
+      const { params: paramsJson, report } = parseJsonFile(marketFile, "market", "market", buildRiskParams);
       const parsed = parseRiskParams(paramsJson); // the output must pass the same checks as any published file
       const tree = buildParamsTree(parsed);
       writeFileAtomic(opts.out, toJsonText(paramsJson));
@@ -147,7 +147,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument("<params>", "risk-parameter JSON")
     .option("--json", "print JSON")
     .action((file: string, opts: { json?: boolean }) => {
-      const parsed = loadParams(file);
+      const parsed = loadParams(file, "params");
       const tree = buildParamsTree(parsed);
       const summary = {
         paramsRoot: toHex32(tree.paramsRoot),
@@ -197,8 +197,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .action((opts: { params: string; portfolio: string; healthBps: string; creditLimit: string; json?: boolean }) => {
       const healthBps = parseHealth(opts.healthBps);
       const creditLimitCents = parseCreditLimit(opts.creditLimit, "--credit-limit");
-      const parsed = loadParams(opts.params);
-      const portfolio = parsePortfolio(readJsonFile(opts.portfolio, "portfolio"), parsed);
+      const parsed = loadParams(opts.params, "--params");
+      const portfolio = parseJsonFile(opts.portfolio, "portfolio", "--portfolio", (j) => parsePortfolio(j, parsed));
       const result = computeMargin(parsed, portfolio, healthBps, creditLimitCents);
       const report = marginReportJson(result, parsed);
       io.out(opts.json ? toJsonText(report) : formatMarginReport(report));
@@ -214,8 +214,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--beacon <hex>", "production: the random beacon (32+ bytes hex); default fresh random bytes, recorded")
     .option("--force", "redo the setup even if a cached one matches")
     .option("--verify", "run zkey verify on a dev setup too (production setups are always verified)")
+    .option("--snarkjs", "dev: make the key with snarkjs's phase 2 on the dev ptau (minutes) instead of natively from the seed (seconds)")
     .option("--json", "print the setup record as JSON")
-    .action(async (opts: { config: string; ptau?: string; contributions?: string; beacon?: string; force?: boolean; verify?: boolean; json?: boolean }) => {
+    .action(async (opts: { config: string; ptau?: string; contributions?: string; beacon?: string; force?: boolean; verify?: boolean; snarkjs?: boolean; json?: boolean }) => {
       const config = getConfig(opts.config);
       let contributions: number | undefined;
       if (opts.contributions !== undefined) {
@@ -231,6 +232,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
           beacon: opts.beacon,
           force: opts.force,
           verify: opts.verify,
+          snarkjs: opts.snarkjs,
           progress: terminalProgress(),
         });
         const r = a.record;
@@ -240,6 +242,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
             [
               `${r.insecure ? "INSECURE dev " : ""}setup of "${config.name}": ${r.constraints} constraints (2^${r.power} domain)`,
               `  ptau          ${r.ptau.label}`,
+              `  key made by   ${r.method === "native-dev" ? "the native binary, from the dev seed's secrets" : "snarkjs"}`,
               `  contributions ${r.contributions.map((c) => c.name).join(", ")}${r.beacon ? `, beacon ${r.beacon.hash.slice(0, 16)}...` : ""}`,
               `  zkey verify   ${r.verified ? "ok" : "skipped (dev setup; add --verify to run it)"}`,
               `  zkey          ${a.zkey}`,
@@ -278,7 +281,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const healthBps = parseHealth(opts.healthBps);
       const creditLimitCents = parseCreditLimit(opts.creditLimit, "--credit-limit");
       const context = parseContext(opts.context);
-      const params = loadParams(opts.params);
+      const params = loadParams(opts.params, "--params");
       if ((opts.portfolio === undefined) === (opts.statement === undefined)) {
         throw new ZkMarginError("ARGUMENT", "give either --portfolio (self-declared) or one --statement per venue (verified), not both", { path: "--portfolio" });
       }
@@ -286,11 +289,11 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       let statements: unknown[] | undefined;
       let book: Portfolio;
       if (opts.statement) {
-        statements = opts.statement.map((f) => readJsonFile(f, "holdings statement"));
+        statements = opts.statement.map((f) => readJsonFile(f, "holdings statement", "--statement"));
         book = portfolioFromStatements(statements as StatementJson[], params, { account: opts.account }).portfolio;
       } else {
         if (opts.account !== undefined) throw new ZkMarginError("ARGUMENT", "--account is for verified mode (with --statement)", { path: "--account" });
-        portfolio = parsePortfolio(readJsonFile(opts.portfolio!, "portfolio"), params);
+        portfolio = parseJsonFile(opts.portfolio!, "portfolio", "--portfolio", (j) => parsePortfolio(j, params));
         book = portfolio;
       }
       // Exported artifacts (checked against their manifest) fix the configuration and need no setup.
@@ -383,8 +386,8 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--require-verified", "require a verified proof (venue statements checked in the circuit)")
     .option("--json", "print the checks as JSON")
     .action(async (file: string, opts: { params?: string; vkey?: string; artifacts?: string; minHealthBps?: string; minCreditLimit?: string; context?: string; account?: string; requireVerified?: boolean; json?: boolean }) => {
-      const bundle = parseBundle(readJsonFile(file, "proof bundle"));
-      const params = opts.params ? loadParams(opts.params) : undefined;
+      const bundle = parseJsonFile(file, "proof bundle", "bundle", parseBundle);
+      const params = opts.params ? loadParams(opts.params, "--params") : undefined;
       const minHealthBps = opts.minHealthBps ? parseHealth(opts.minHealthBps) : undefined;
       const minCreditLimitCents = opts.minCreditLimit !== undefined ? parseCreditLimit(opts.minCreditLimit, "--min-credit-limit") : undefined;
       const context = opts.context ? parseContext(opts.context) : undefined;

@@ -10,7 +10,8 @@ import { toJsonText } from "../util/files.js";
  *   the command fails, one `{"error":{"code","message","path","value","limit"}}` (last). `code` is a
  *   stable ErrorCode (src/errors.ts): a ZkMarginError's own, "USAGE" for a command line that does not
  *   parse, "INTERNAL" for anything else; `path` is the JSON path, flag or argument concerned, `value`
- *   the offending value, `limit` the limit it broke (each null when it does not apply).
+ *   the offending value, `limit` the limit it broke (each null when it does not apply); `file` (only
+ *   when the error is about a file) the file, so an error at a JSON path says which file it is in.
  *
  * Exit codes are the same with or without `--json` (main.ts: 0 ok, 1 fails or invalid, 2 bad input,
  * 3 internal error). Progress lines are written on a terminal only (util/progress.ts), never to a pipe.
@@ -41,7 +42,11 @@ export interface JsonError {
   path: string | null;
   value: unknown;
   limit: string | null;
-  /** Extra fields for some codes: `rule` (STATEMENT), `report` (SHORTFALL), `stack` (INTERNAL with ZKMARGIN_DEBUG). */
+  /**
+   * Extra fields when they apply: `file` (the file the error is in; `path` is then a JSON path inside
+   * it, or the flag that named the file), `rule` (STATEMENT), `report` (SHORTFALL), `stack` (INTERNAL
+   * with ZKMARGIN_DEBUG).
+   */
   [extra: string]: unknown;
 }
 
@@ -117,6 +122,7 @@ export function errorJson(e: unknown): JsonError {
       path: e.path ?? null,
       value: plainJson(e.value),
       limit: e.limit ?? null,
+      ...(e.file !== undefined ? { file: e.file } : {}),
       ...(typeof rule === "string" ? { rule } : {}),
     };
   }

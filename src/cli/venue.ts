@@ -1,6 +1,6 @@
 import { chmodSync, writeFileSync } from "node:fs";
 import { type Command } from "commander";
-import { ZkMarginError } from "../errors.js";
+import { ZkMarginError, isZkMarginError } from "../errors.js";
 import { parseRiskParams } from "../params/parse.js";
 import type { RiskParams } from "../params/types.js";
 import { StatementError } from "../statements/errors.js";
@@ -13,7 +13,7 @@ import { parseAccount, parseStatement } from "../statements/parse.js";
 import { STATEMENT_ENTRIES } from "../statements/encoding.js";
 import { toHex32 } from "../crypto/poseidon.js";
 import { toJsonText, writeFileAtomic } from "../util/files.js";
-import { readJsonFile } from "../util/json.js";
+import { parseJsonFile, readJsonFile } from "../util/json.js";
 import { errorJson, warn, writeJsonError } from "./output.js";
 
 /**
@@ -30,7 +30,7 @@ const EXIT_INVALID = 1;
 const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
 
 function loadParams(file: string): RiskParams {
-  return parseRiskParams(readJsonFile(file, "risk parameters"));
+  return parseJsonFile(file, "risk parameters", "--params", parseRiskParams);
 }
 
 function parseVenueId(v: string): number {
@@ -80,7 +80,7 @@ export function addVenueCommands(program: Command, io: Io, setExit: (code: numbe
     .action((holdingsFile: string, opts: { account: string; asOf: string; key: string; params: string; venueId?: string; out?: string; json?: boolean }) => {
       parseAccount(opts.account, "--account");
       const params = loadParams(opts.params);
-      const key = parseStatementKeyFile(readJsonFile(opts.key, "key file"), opts.key);
+      const key = parseStatementKeyFile(readJsonFile(opts.key, "key file", "--key"), opts.key);
       const listed = params.venues.find((v) => v.publicKey[0].toString() === key.publicKey[0] && v.publicKey[1].toString() === key.publicKey[1]);
       let venueId: number;
       if (opts.venueId !== undefined) venueId = parseVenueId(opts.venueId);
@@ -88,7 +88,7 @@ export function addVenueCommands(program: Command, io: Io, setExit: (code: numbe
       else {
         throw new ZkMarginError("ARGUMENT", `the risk parameters list no venue with this key; give the venue's id with --venue-id`, { path: "--venue-id" });
       }
-      const holdings = holdingsFromPortfolioJson(readJsonFile(holdingsFile, "holdings"), params);
+      const holdings = parseJsonFile(holdingsFile, "holdings", "holdings", (j) => holdingsFromPortfolioJson(j, params));
       const asOf = parseStatementTime(opts.asOf, "--as-of");
       const statement = signStatement({ holdings, venueId, account: opts.account, asOf, privateKey: key.privateKey });
       const parsed = parseStatement(statement);
@@ -130,7 +130,7 @@ export function addVenueCommands(program: Command, io: Io, setExit: (code: numbe
       if (opts.account !== undefined) parseAccount(opts.account, "--account");
       if (opts.now !== undefined) parseStatementTime(opts.now, "--now");
       const params = loadParams(opts.params);
-      const json = readJsonFile(file, "statement");
+      const json = readJsonFile(file, "statement", "statement");
       try {
         const v = verifyStatement(json as never, params, { ...(opts.account !== undefined ? { account: opts.account } : {}), ...(opts.now !== undefined ? { now: opts.now } : {}) });
         const s = v.statement;
@@ -156,7 +156,7 @@ export function addVenueCommands(program: Command, io: Io, setExit: (code: numbe
         }
         setExit(0);
       } catch (e) {
-        if (!(e instanceof StatementError)) throw e;
+        if (!(e instanceof StatementError)) throw isZkMarginError(e) ? e.inFile(file, "statement") : e;
         if (opts.json) {
           io.out(toJsonText({ valid: false, rule: e.rule, error: e.message, path: e.path ?? null, value: e.value ?? null, limit: e.limit ?? null }));
           writeJsonError(io, errorJson(e));

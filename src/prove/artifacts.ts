@@ -14,9 +14,10 @@ import { cacheDir, circom2Cli, nodeModulesFor, packageRoot } from "../circuit/pa
 import { type CircuitConfig, getConfig } from "../config/circuits.js";
 import { ZkMarginError } from "../errors.js";
 import { toJsonText, writeFileAtomic } from "../util/files.js";
-import { readJsonFile } from "../util/json.js";
+import { parseJsonFile, readJsonFile } from "../util/json.js";
 import { parseJsonStrict } from "../util/strictJson.js";
 import { type ProofBundle, vkeySha256 } from "./bundle.js";
+import { checkVerificationKey } from "./verify.js";
 import { type ProgressFn, silent } from "../util/progress.js";
 import {
   ARTIFACT_FILES,
@@ -212,7 +213,10 @@ export async function verificationKeyFor(bundle: ProofBundle, opts: { vkey?: str
     }
   };
   if (opts.vkey !== undefined) {
-    const vkey = readJsonFile(opts.vkey, "verification key");
+    const vkey = parseJsonFile(opts.vkey, "verification key", "--vkey", (j) => {
+      checkVerificationKey(j); // names the key file and the field, not a failure deep in snarkjs
+      return j;
+    });
     noteSha(vkey, `the verification key ${opts.vkey}`);
     return { vkey, keyInsecure: false, source: opts.vkey, notes };
   }

@@ -1,7 +1,7 @@
 import * as snarkjs from "snarkjs";
 import { CREDIT_LIMIT_CENTS_LIMIT, FIELD_MODULUS } from "../config/limits.js";
 import { formatCreditLimit } from "../engine/margin.js";
-import { ZkMarginError } from "../errors.js";
+import { ZkMarginError, show } from "../errors.js";
 import { buildParamsTree } from "../params/tree.js";
 import type { RiskParams } from "../params/types.js";
 import { toHex32 } from "../crypto/poseidon.js";
@@ -76,6 +76,41 @@ export function parseBundle(json: unknown): ProofBundle {
   return json as ProofBundle;
 }
 
+const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
+
+/**
+ * Check that `vkey` has the shape of a zkmargin Groth16 verification key (snarkjs's JSON: protocol
+ * "groth16", curve "bn128", nPublic 4, or 5 in verified mode, the points as decimal strings and one
+ * IC point per public signal plus one) and return its nPublic. Throws a FILE error naming the field
+ * (`path`), what was found (`value`) and what a key has (`limit`); a caller that read the key from a
+ * file names it (ZkMarginError.inFile).
+ */
+export function checkVerificationKey(vkey: unknown): { nPublic: 4 | 5 } {
+  const bad = (path: string | undefined, value: unknown, limit: string): never => {
+    const found = value === undefined ? "missing" : `got ${show(value)}`;
+    throw new ZkMarginError("FILE", `${found}, expected ${limit}: not a zkmargin Groth16 verification key (snarkjs's verification_key.json)`, {
+      ...(path ? { path } : {}),
+      value,
+      limit,
+    });
+  };
+  if (typeof vkey !== "object" || vkey === null || Array.isArray(vkey)) bad(undefined, vkey, "a JSON object");
+  const vk = vkey as Record<string, unknown>;
+  if (vk.protocol !== "groth16") bad("protocol", vk.protocol, '"groth16"');
+  if (vk.curve !== "bn128") bad("curve", vk.curve, '"bn128"');
+  if (vk.nPublic !== 4 && vk.nPublic !== 5) bad("nPublic", vk.nPublic, "4, or 5 in verified mode");
+  const nPublic = vk.nPublic as 4 | 5;
+  const g1 = (x: unknown) => Array.isArray(x) && x.length === 3 && x.every((c) => typeof c === "string" && DECIMAL.test(c));
+  const g2 = (x: unknown) => Array.isArray(x) && x.length === 3 && x.every((c) => Array.isArray(c) && c.length === 2 && c.every((d) => typeof d === "string" && DECIMAL.test(d)));
+  if (!g1(vk.vk_alpha_1)) bad("vk_alpha_1", vk.vk_alpha_1, "a G1 point: 3 decimal strings");
+  for (const k of ["vk_beta_2", "vk_gamma_2", "vk_delta_2"]) if (!g2(vk[k])) bad(k, vk[k], "a G2 point: 3 pairs of decimal strings");
+  if (!Array.isArray(vk.IC) || vk.IC.length !== nPublic + 1) {
+    bad("IC", Array.isArray(vk.IC) ? `${vk.IC.length} points` : vk.IC, `nPublic + 1 = ${nPublic + 1} G1 points`);
+  }
+  (vk.IC as unknown[]).forEach((p, i) => g1(p) || bad(`IC[${i}]`, p, "a G1 point: 3 decimal strings"));
+  return { nPublic };
+}
+
 /**
  * Verify a proof bundle with a verification key: the Groth16 proof over the bundle's public signals,
  * the signals being [commitment, paramsRoot, terms, context] with terms = packTerms(healthBps,
@@ -86,14 +121,7 @@ export function parseBundle(json: unknown): ProofBundle {
  * claiming a setup that differs from the key's is reported with a warning too.
  */
 export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: VerifyOptions = {}): Promise<VerifyResult> {
-  const vk = vkey as { protocol?: string; curve?: string; nPublic?: number } | null;
-  if (vk?.protocol !== "groth16" || (vk?.nPublic !== 4 && vk?.nPublic !== 5)) {
-    throw new ZkMarginError(
-      "FILE",
-      `not a zkmargin Groth16 verification key (protocol ${String(vk?.protocol)}, ${String(vk?.nPublic)} public signals, expected groth16 with 4, or 5 in verified mode)`,
-    );
-  }
-  const verified = vk.nPublic === 5;
+  const verified = checkVerificationKey(vkey).nPublic === 5;
   const checks: VerifyCheck[] = [];
   /** A check; `found`/`expected` are recorded when it fails. */
   const add = (name: string, ok: boolean, detail: string, found?: () => string, expected?: string) =>

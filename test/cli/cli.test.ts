@@ -40,7 +40,7 @@ describe("cli", function () {
     const out = join(tmp, "never.json");
     const r = zk("params", "build", write("bad-market.json", market), "-o", out);
     assert.equal(r.code, 2);
-    assert.match(r.err, /^error: underlyings\[0\]\.spot: /);
+    assert.match(r.err, /^error: market file ".*bad-market\.json": underlyings\[0\]\.spot: /);
     assert.ok(!existsSync(out));
     noStack(r.err);
   });
@@ -66,7 +66,7 @@ describe("cli", function () {
     delete v1.groups;
     const r = zk("params", "root", write("v1.json", v1));
     assert.equal(r.code, 2);
-    assert.match(r.err, /^error: version: version 1 risk parameters are no longer accepted/);
+    assert.match(r.err, /^error: risk parameters file ".*v1\.json": version: version 1 risk parameters are no longer accepted/);
     assert.match(r.err, /zkmargin params build <market\.json>/);
     assert.equal(r.err.trim().split("\n").length, 1, r.err);
     const c = zk("check", "--params", write("v1.json", v1), "--portfolio", ex("hedged-book.json"));

@@ -101,14 +101,29 @@ describe("cli: --json for machines", function () {
       const p = jsonError(zk("params", "root", file("bad-params.json", bad), "--json"));
       assert.equal(p.path, "assets[1].price");
       assert.equal(p.value, "-3");
-      assert.ok(p.message.startsWith("assets[1].price: "), p.message);
+      // an error inside a file names the file: as `file`, and first in the message
+      const badFile = join(dir, "bad-params.json");
+      assert.equal(p.file, badFile);
+      assert.ok(p.message.startsWith(`risk parameters file ${JSON.stringify(badFile)}: assets[1].price: `), p.message);
+      const inCheck = jsonError(zk("check", "--params", badFile, "--portfolio", ex("hedged-book.json"), "--json"));
+      assert.deepEqual([inCheck.path, inCheck.file], ["assets[1].price", badFile]);
+      const book = jsonError(zk("check", "--params", PARAMS, "--portfolio", file("bad-book.json", { collateral: { NOPE: "1" } }), "--json"));
+      assert.equal(book.file, join(dir, "bad-book.json"));
+      assert.ok(book.message.startsWith(`portfolio file ${JSON.stringify(join(dir, "bad-book.json"))}: `), book.message);
       const f = jsonError(zk("params", "root", join(dir, "no-such.json"), "--json"));
       assert.equal(f.code, "FILE");
       assert.equal(f.value, join(dir, "no-such.json"));
-      // without --json the same error is the one plain line it always was
-      const plain = zk("params", "root", file("bad-params.json", bad));
+      assert.equal(f.path, "params");
+      // a file that cannot be read: `path` is the flag that named it
+      const nope = jsonError(zk("prove", "--params", "nope.json", "--portfolio", ex("hedged-book.json"), "--health-bps", "12500", "--context", "1", "--json"));
+      assert.deepEqual([nope.code, nope.path, nope.value, nope.file], ["FILE", "--params", "nope.json", "nope.json"]);
+      assert.match(nope.message, /cannot read risk parameters file "nope\.json": no such file/);
+      const noBook = jsonError(zk("check", "--params", PARAMS, "--portfolio", "nope.json", "--json"));
+      assert.deepEqual([noBook.path, noBook.value], ["--portfolio", "nope.json"]);
+      // without --json the same error is one plain line, naming the file
+      const plain = zk("params", "root", badFile);
       assert.equal(plain.code, 2);
-      assert.match(plain.err, /^error: assets\[1\]\.price: /);
+      assert.match(plain.err, /^error: risk parameters file ".*bad-params\.json": assets\[1\]\.price: /);
       assert.equal(plain.err.trim().split("\n").length, 1);
     });
 
@@ -274,6 +289,14 @@ describe("cli: --json for machines", function () {
       assert.match(text.out, /^INVALID/m);
       // with --json the INSECURE-key warning on stderr is JSON too
       assert.equal(JSON.parse(zk("verify", proof, "--json").err.trim()).warning.code, "INSECURE_KEY");
+
+      // a --vkey that is not a verification key: the file and the field, not an error deep in snarkjs
+      const notKey = jsonError(zk("verify", proof, "--vkey", PARAMS, "--json"));
+      assert.deepEqual([notKey.code, notKey.path, notKey.file, notKey.limit], ["FILE", "protocol", PARAMS, '"groth16"']);
+      assert.ok(notKey.message.startsWith(`verification key file ${JSON.stringify(PARAMS)}: protocol: missing`), notKey.message);
+      const notKeyText = zk("verify", proof, "--vkey", PARAMS);
+      assert.equal(notKeyText.code, 2);
+      assert.ok(notKeyText.err.includes(PARAMS), notKeyText.err);
     });
 
     it("chain: deploy, post-params of the example out of the box, a past window names now, context, approve-attestor, sign-attestation, status, a revert", () => {
@@ -308,6 +331,9 @@ describe("cli: --json for machines", function () {
       assert.equal(sig.commitment, proved.commitment);
       const st = doc(zk("chain", "status", ACCOUNT, "--json"), 1);
       assert.equal(st.attested, false);
+      // the proof was made for context 0xabc, not this pool's: the error has the value found and the one expected
+      const wrong = jsonError(zk("chain", "submit", proof, "--json"));
+      assert.deepEqual([wrong.code, wrong.path, wrong.value, wrong.limit, wrong.file], ["ARGUMENT", "bundle.context", proved.context, ctx.context, proof]);
       const reverted = jsonError(zk("chain", "borrow", "100", "--json"));
       assert.deepEqual([reverted.code, reverted.value], ["REVERTED", "ExamplePool__NotHealthy"]);
     });

@@ -128,7 +128,7 @@ describe("cli: chain sign-attestation signs only a commitment it recomputed", fu
     o.positions[k] = (BigInt(o.positions[k]!) + 1n).toString();
     const bad = bin("chain", "sign-attestation", "--opening", write("bin-bad.json", o), ...common, "-o", join(dir, "bin-bad-sig.json"));
     assert.equal(bad.code, 2);
-    assert.match(bad.err, /^error: opening\.commitment: the holdings and salt do not open the commitment/m);
+    assert.match(bad.err, /^error: commitment opening file ".*bin-bad\.json": opening\.commitment: the holdings and salt do not open the commitment/m);
     assert.ok(!existsSync(join(dir, "bin-bad-sig.json")));
   });
 

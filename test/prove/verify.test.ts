@@ -1,10 +1,12 @@
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
 import { releaseCurve } from "../../setup/groth16.js";
 import { DEFAULT_DEV_PTAU_SEED } from "../../setup/devPtau.js";
 import { checkDevKey, devKeyPoints, isDevKey } from "../../src/prove/devKey.js";
 import { TERMS_SHIFT, type ProofBundle } from "../../src/prove/bundle.js";
-import { parseBundle, verifyMargin } from "../../src/prove/verify.js";
-import { clone, throwsZk } from "../helpers.js";
+import { checkVerificationKey, parseBundle, verifyMargin } from "../../src/prove/verify.js";
+import { ZkMarginError } from "../../src/errors.js";
+import { clone, repoFile, throwsZk } from "../helpers.js";
 import { toyKeys, type ToyKeys } from "./toyKeys.js";
 
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -145,6 +147,27 @@ describe("verify: v2 public signals [commitment, paramsRoot, terms, context]", f
     assert.equal(await check({ minCreditLimitCents: 123457n }), false);
     const r = await verifyMargin(b, k.honest.vkey, { minCreditLimitCents: 123457n });
     assert.match(r.checks.find((c) => c.name === "credit")!.detail, /credit limit 1234\.56 USD >= required 1234\.57 USD/);
+  });
+
+  it("a file that is not a verification key is refused naming the field, before snarkjs sees it", async () => {
+    assert.deepEqual(checkVerificationKey(k.honest.vkey), { nPublic: 4 });
+    const params = JSON.parse(readFileSync(repoFile("examples/params.json"), "utf8"));
+    const e = throwsZk(() => checkVerificationKey(params), "FILE", "protocol", 'missing, expected "groth16"');
+    assert.equal(e.limit, '"groth16"');
+    const edits: [string, (v: any) => void, string][] = [
+      ["curve", (v) => (v.curve = "bls12381"), 'got "bls12381"'],
+      ["nPublic", (v) => (v.nPublic = 3), "got 3"],
+      ["vk_alpha_1", (v) => (v.vk_alpha_1 = v.vk_alpha_1.slice(0, 2)), "a G1 point"],
+      ["vk_delta_2", (v) => (v.vk_delta_2[1][0] = 7), "a G2 point"],
+      ["IC", (v) => v.IC.pop(), "got \"4 points\", expected nPublic + 1 = 5 G1 points"],
+      ["IC[2]", (v) => (v.IC[2][0] = "0x12"), "a G1 point"],
+    ];
+    for (const [path, edit, says] of edits) {
+      const v = clone(k.honest.vkey);
+      edit(v);
+      throwsZk(() => checkVerificationKey(v), "FILE", path, says);
+      await assert.rejects(verifyMargin(k.honest.bundle, v), (x: ZkMarginError) => x.code === "FILE" && x.path === path);
+    }
   });
 
   it("parseBundle refuses a v1 bundle with a message that says what to do", () => {
