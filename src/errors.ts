@@ -23,7 +23,7 @@ export type ErrorCode =
   | "STATEMENT"
   /** The command line does not parse (unknown option, missing argument); set by the CLI. */
   | "USAGE"
-  /** A portfolio that does not meet margin at the health asked for (the CLI's code for ShortfallError). */
+  /** A portfolio that does not meet margin at the health asked for: ShortfallError (in the SDK and the CLI). */
   | "SHORTFALL"
   /** A time window does not hold now: parameters whose validity window has passed, and the like. */
   | "VALIDITY"

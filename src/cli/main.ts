@@ -358,7 +358,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         } else io.out(toJsonText(r.bundle));
       } catch (e) {
         if (e instanceof ShortfallError) {
-          if (opts.json) writeJsonError(io, { ...errorJson(e), code: "SHORTFALL", report: e.report });
+          if (opts.json) writeJsonError(io, { ...errorJson(e), report: e.report });
           else {
             io.err(formatMarginReport(e.report));
             io.err(`error: ${e.message}`);

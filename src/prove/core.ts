@@ -41,7 +41,7 @@ export class ShortfallError extends ZkMarginError {
   readonly report: MarginReportJson;
   constructor(report: MarginReportJson) {
     super(
-      "OUT_OF_RANGE",
+      "SHORTFALL",
       `the portfolio does not pass at ${report.healthBps} bps: haircut-adjusted collateral ${report.adjustedCollateral} USD, ` +
         `requirement ${report.requirement} USD, shortfall ${report.excess.replace(/^-/, "")} USD at that health; no proof was made`,
       { path: "--health-bps", value: report.healthBps, limit: report.actualHealthBps === null ? undefined : `<= ${report.actualHealthBps}` },

@@ -119,7 +119,7 @@ describe("prove and verify (small, INSECURE dev setup)", function () {
     const weak = parsePortfolio({ collateral: { USDC: "1000" }, positions: { "ETH-C-2200": "-100" } }, params);
     await assert.rejects(
       proveMargin({ params, portfolio: weak, healthBps: 12500, context: 1n, config, artifacts: artifacts() }),
-      (e: unknown) => e instanceof ShortfallError && /shortfall/.test(e.message) && e.report.ok === false,
+      (e: unknown) => e instanceof ShortfallError && e.code === "SHORTFALL" && /shortfall/.test(e.message) && e.report.ok === false,
     );
   });
 
