@@ -1,9 +1,12 @@
 /**
  * Trusted setup for a circuit configuration (Groth16 over BN254, snarkjs).
  *
- *   dev:        an INSECURE powers of tau generated locally from a public seed (setup/devPtau.ts),
- *               phase 2 with one local contribution. Labelled INSECURE in file names, logs, the
- *               setup record and every proof bundle made with it.
+ *   dev:        INSECURE: tau, alpha, beta and delta come from a public seed. With the native
+ *               binary the key is computed straight from those secrets (setup/devZkey.ts, seconds;
+ *               the same key snarkjs would make from the dev ptau with that delta); without it, an
+ *               INSECURE powers of tau is generated locally (setup/devPtau.ts) and snarkjs runs
+ *               phase 2 with one local contribution (minutes). Labelled INSECURE in file names,
+ *               logs, the setup record and every proof bundle made with it.
  *   production: a public phase-1 file given by path (e.g. powersOfTau28_hez_final_17.ptau, already
  *               prepared for phase 2), phase 2 with N contributions (fresh random entropy each), a
  *               random beacon, then `zkey verify` against the r1cs and the ptau.
@@ -24,6 +27,8 @@ import type { CircuitConfig } from "../src/config/circuits.js";
 import { ZkMarginError } from "../src/errors.js";
 import { type ProgressFn, silent, timed } from "../src/util/progress.js";
 import { generateDevPtau } from "./devPtau.js";
+import { DEV_ZKEY_CONTRIBUTION_NAME, nativeDevZkey } from "./devZkey.js";
+import { nativeProverStatus } from "../src/prove/native.js";
 import type { ProvingArtifacts } from "../src/prove/prove.js";
 
 const require = createRequire(import.meta.url);
@@ -35,6 +40,8 @@ export interface SetupRecord {
   constraints: number;
   power: number;
   insecure: boolean;
+  /** How the key was made: snarkjs's phase 2, or natively from the dev seed's secrets (INSECURE). */
+  method?: "snarkjs" | "native-dev";
   ptau: { kind: "dev" | "file"; file: string; sha256: string; power: number; label: string };
   contributions: { name: string; hash: string }[];
   beacon: { hash: string; iterationsExp: number } | null;
@@ -166,6 +173,11 @@ export interface SetupOptions {
   /** Run `zkey verify` (always for production; optional for dev, where it doubles the time). */
   verify?: boolean;
   progress?: ProgressFn;
+  /**
+   * Dev only: make the key with snarkjs (dev ptau, `zkey new`, a random contribution) even when the
+   * native binary could compute it from the seed in seconds.
+   */
+  snarkjs?: boolean;
 }
 
 /** Run (or reuse) the trusted setup of a configuration. */
@@ -175,6 +187,11 @@ export async function setupCircuit(config: CircuitConfig, opts: SetupOptions = {
   const circuit = await compileCircuit(config, { progress });
   const dir = setupDir(config, circuit.circuitHash);
   const production = opts.ptau !== undefined;
+
+  // The INSECURE dev key straight from the seed's secrets, natively (setup/devZkey.ts), unless
+  // the native binary is missing or a snarkjs-made dev key is asked for.
+  const nativeDev = !production && !opts.snarkjs && (opts.contributions ?? 1) === 1 ? nativeProverStatus() : undefined;
+  if (nativeDev?.available) return nativeDevSetup(config, circuit, dir, nativeDev.binary!, opts, t0);
 
   // ptau
   const tp = Date.now();
@@ -201,15 +218,14 @@ export async function setupCircuit(config: CircuitConfig, opts: SetupOptions = {
     ptauPower = info.power;
     ptauLabel = `phase-1 file ${ptauFile}`;
   } else {
-    ptauPower = circuit.power;
-    ptauFile = join(cacheDir(), "ptau", `INSECURE-dev-${ptauPower}.ptau`);
-    ptauLabel = "INSECURE dev ptau: tau is derived from a public seed; anyone can forge proofs";
-    if (!existsSync(ptauFile)) {
-      mkdirSync(join(cacheDir(), "ptau"), { recursive: true });
-      await timed(progress, `generating an INSECURE dev powers of tau (2^${ptauPower})`, () =>
-        generateDevPtau({ power: ptauPower, outFile: ptauFile, onProgress: (m) => progress(`  ${m}`) }),
-      );
+    const cached = reusableDevSetup(dir, circuit, opts);
+    if (cached) {
+      progress(`setup for ${config.name} is cached in ${dir} (INSECURE dev ptau)`);
+      return cached;
     }
+    ptauPower = circuit.power;
+    ptauFile = await devPtauFile(ptauPower, progress);
+    ptauLabel = DEV_PTAU_LABEL;
   }
   const ptauHash = await sha256File(ptauFile);
   const ptauSeconds = (Date.now() - tp) / 1000;
@@ -280,16 +296,13 @@ export async function setupCircuit(config: CircuitConfig, opts: SetupOptions = {
     if (verify && !verified) throw new ZkMarginError("FILE", "zkey verify failed: the setup does not match the circuit and the ptau");
     const verifySeconds = (Date.now() - tv) / 1000;
 
-    const vkey = await snarkjs.zKey.exportVerificationKey(finalZkey);
-    writeFileSync(join(tmp, "verification_key.json"), `${JSON.stringify(vkey, null, 2)}\n`);
-    const sol = (await snarkjs.zKey.exportSolidityVerifier(finalZkey, { groth16: solidityTemplate() })) as string;
-    writeFileSync(join(tmp, "Groth16Verifier.sol"), production ? sol : `// INSECURE: generated from a dev powers of tau with a public tau. Never deploy.\n${sol}`);
-    const record: SetupRecord = {
+    await publishSetup(tmp, dir, finalZkey, {
       config: config.name,
       circuitHash: circuit.circuitHash,
       constraints: circuit.constraints,
       power: circuit.power,
       insecure: !production,
+      method: "snarkjs",
       ptau: { kind: production ? "file" : "dev", file: ptauFile, sha256: ptauHash, power: ptauPower, label: ptauLabel },
       contributions,
       beacon,
@@ -303,15 +316,108 @@ export async function setupCircuit(config: CircuitConfig, opts: SetupOptions = {
         total: (Date.now() - t0) / 1000,
       },
       createdAt: new Date().toISOString(),
-    };
-    writeFileSync(join(tmp, "setup.json"), `${JSON.stringify(record, null, 2)}\n`);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
+    });
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
   if (!production) progress(`INSECURE dev setup written to ${dir}: for development only`);
+  return artifactsAt(dir, circuit)!;
+}
+
+const DEV_PTAU_LABEL = "INSECURE dev ptau: tau is derived from a public seed; anyone can forge proofs";
+
+/** The dev ptau of a power, generated into the cache when missing. */
+async function devPtauFile(power: number, progress: ProgressFn): Promise<string> {
+  const file = join(cacheDir(), "ptau", `INSECURE-dev-${power}.ptau`);
+  if (!existsSync(file)) {
+    mkdirSync(join(cacheDir(), "ptau"), { recursive: true });
+    await timed(progress, `generating an INSECURE dev powers of tau (2^${power})`, () =>
+      generateDevPtau({ power, outFile: file, onProgress: (m) => progress(`  ${m}`) }),
+    );
+  }
+  return file;
+}
+
+/** A cached dev setup of this circuit that the options allow reusing (however it was made). */
+function reusableDevSetup(dir: string, circuit: CompiledCircuit, opts: SetupOptions): SetupArtifacts | undefined {
+  const existing = artifactsAt(dir, circuit);
+  if (!existing || opts.force || !existing.record.insecure || !existsSync(existing.zkey)) return undefined;
+  if (opts.verify && !existing.record.verified) return undefined;
+  return existing;
+}
+
+/**
+ * Export the verification key and the Solidity verifier of `finalZkey` (in the temporary folder
+ * `tmp`), write the record, and move the folder into place as `dir`.
+ */
+async function publishSetup(tmp: string, dir: string, finalZkey: string, record: SetupRecord): Promise<void> {
+  const vkey = await snarkjs.zKey.exportVerificationKey(finalZkey);
+  writeFileSync(join(tmp, "verification_key.json"), `${JSON.stringify(vkey, null, 2)}\n`);
+  const sol = (await snarkjs.zKey.exportSolidityVerifier(finalZkey, { groth16: solidityTemplate() })) as string;
+  writeFileSync(join(tmp, "Groth16Verifier.sol"), record.insecure ? `// INSECURE: generated from a dev powers of tau with a public tau. Never deploy.\n${sol}` : sol);
+  writeFileSync(join(tmp, "setup.json"), `${JSON.stringify(record, null, 2)}\n`);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
+}
+
+/**
+ * The INSECURE dev setup computed natively from the dev seed's secrets (setup/devZkey.ts): the key
+ * `snarkjs zkey new` would make from the dev ptau of power circuit.power + 1, with one contribution
+ * whose delta also comes from the seed. Seconds instead of minutes; no ptau file is written unless
+ * `verify` asks for `snarkjs zkey verify` (which needs one).
+ */
+async function nativeDevSetup(config: CircuitConfig, circuit: CompiledCircuit, dir: string, binary: string, opts: SetupOptions, t0: number): Promise<SetupArtifacts> {
+  const progress = opts.progress ?? silent;
+  const cached = reusableDevSetup(dir, circuit, opts);
+  if (cached) {
+    progress(`setup for ${config.name} is cached in ${dir} (INSECURE dev key)`);
+    return cached;
+  }
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const finalZkey = join(tmp, "final.zkey");
+    const tz = Date.now();
+    const res = await timed(progress, `INSECURE dev Groth16 key of the ${config.name} circuit (${circuit.constraints} constraints), native, from the public seed`, () =>
+      nativeDevZkey(binary, circuit.r1cs, finalZkey),
+    );
+    const zkeySeconds = (Date.now() - tz) / 1000;
+    const ptauPower = res.power + 1;
+    let verified = false;
+    let verifySeconds = 0;
+    let ptauFile = `(none: the key is computed from the seed's secrets; equal to one made from INSECURE-dev-${ptauPower}.ptau)`;
+    let ptauHash = "";
+    if (opts.verify) {
+      const tv = Date.now();
+      ptauFile = await devPtauFile(ptauPower, progress);
+      ptauHash = await sha256File(ptauFile);
+      verified = (await timed(progress, "zkey verify (r1cs + dev ptau + the dev contribution)", () =>
+        snarkjs.zKey.verifyFromR1cs(circuit.r1cs, ptauFile, finalZkey, logger(progress)),
+      )) as boolean;
+      if (!verified) throw new ZkMarginError("FILE", "zkey verify failed: the native dev key does not match the circuit and the dev ptau");
+      verifySeconds = (Date.now() - tv) / 1000;
+    }
+    await publishSetup(tmp, dir, finalZkey, {
+      config: config.name,
+      circuitHash: circuit.circuitHash,
+      constraints: circuit.constraints,
+      power: circuit.power,
+      insecure: true,
+      method: "native-dev",
+      ptau: { kind: "dev", file: ptauFile, sha256: ptauHash, power: ptauPower, label: DEV_PTAU_LABEL },
+      contributions: [{ name: DEV_ZKEY_CONTRIBUTION_NAME, hash: res.contributionHash }],
+      beacon: null,
+      verified,
+      seconds: { compile: circuit.compileSeconds, ptau: 0, zkey: zkeySeconds, contributions: 0, verify: verifySeconds, total: (Date.now() - t0) / 1000 },
+      createdAt: new Date().toISOString(),
+    });
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  progress(`INSECURE dev setup written to ${dir}: for development only`);
   return artifactsAt(dir, circuit)!;
 }
 

@@ -1,6 +1,7 @@
 // zkmargin-prover: a native Groth16 prover for snarkjs .zkey / .wtns files (BN254).
 //
 //   zkmargin-prover prove <circuit_final.zkey> <witness.wtns> <proof.json> <public.json> [--threads N] [--timings]
+//   zkmargin-prover devsetup <circuit.r1cs> <out.zkey> --tau T --alpha A --beta B [--delta D] [--threads N] [--timings]
 //   zkmargin-prover test ...      (arithmetic / MSM / NTT / H drivers for the test suite; see testcmd.cpp)
 //   zkmargin-prover --version
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "binfile.hpp"
+#include "devsetup.hpp"
 #include "prover.hpp"
 #include "threads.hpp"
 
@@ -24,6 +26,8 @@ static const char* VERSION = "zkmargin-prover 1.0.0 (Groth16, BN254, snarkjs 0.7
 static void usage(FILE* f) {
   std::fprintf(f,
                "usage: zkmargin-prover prove <circuit_final.zkey> <witness.wtns> <proof.json> <public.json> [--threads N] [--timings]\n"
+               "       zkmargin-prover devsetup <circuit.r1cs> <out.zkey> --tau T --alpha A --beta B [--delta D] [--threads N] [--timings]\n"
+               "                                  (INSECURE dev key from known secrets, decimal; prints JSON)\n"
                "       zkmargin-prover test <command> ...   (drivers for the test suite)\n"
                "       zkmargin-prover --version\n");
 }
@@ -81,6 +85,69 @@ static int cmd_prove(int argc, char** argv) {
   return 0;
 }
 
+static U256 parse_secret(const std::string& name, const char* s) {
+  U256 v;
+  if (!u256_parse_decimal(s, v)) throw UsageError(name + " needs a decimal integer, got \"" + std::string(s) + "\"");
+  return v;
+}
+
+static std::string hex(const uint8_t* p, size_t n) {
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < n; i++) {
+    s.push_back(d[p[i] >> 4]);
+    s.push_back(d[p[i] & 15]);
+  }
+  return s;
+}
+
+static int cmd_devsetup(int argc, char** argv) {
+  std::vector<std::string> pos;
+  int threads = hardware_threads();
+  bool timings = false;
+  DevSetupSecrets s;
+  bool have[3] = {false, false, false};
+  for (int i = 0; i < argc; i++) {
+    std::string a = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) throw UsageError(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--threads") {
+      threads = parse_threads(value());
+    } else if (a == "--timings") {
+      timings = true;
+    } else if (a == "--tau") {
+      s.tau = parse_secret(a, value());
+      have[0] = true;
+    } else if (a == "--alpha") {
+      s.alpha = parse_secret(a, value());
+      have[1] = true;
+    } else if (a == "--beta") {
+      s.beta = parse_secret(a, value());
+      have[2] = true;
+    } else if (a == "--delta") {
+      s.delta = parse_secret(a, value());
+      s.has_delta = true;
+    } else if (a.size() > 1 && a[0] == '-') {
+      throw UsageError("unknown option " + a);
+    } else {
+      pos.push_back(a);
+    }
+  }
+  if (pos.size() != 2) throw UsageError("devsetup needs 2 files: <circuit.r1cs> <out.zkey>");
+  if (!have[0] || !have[1] || !have[2]) throw UsageError("devsetup needs --tau, --alpha and --beta");
+  PhaseTimer total;
+  Timings tm;
+  tm.threads = threads;
+  const DevSetupInfo info = dev_setup(pos[0], pos[1], s, threads, &tm);
+  total.stop(&tm, "total");
+  std::printf("{\"csHash\":\"%s\",\"nVars\":%u,\"nPublic\":%u,\"constraints\":%u,\"domainSize\":%u,\"power\":%d}\n", hex(info.cs_hash, 64).c_str(),
+              info.n_vars, info.n_public, info.n_constraints, info.domain_size, info.power);
+  if (timings) std::fprintf(stderr, "%s\n", tm.json().c_str());
+  return 0;
+}
+
 int main(int argc, char** argv) {
   try {
     if (argc < 2) {
@@ -97,6 +164,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "prove") return cmd_prove(argc - 2, argv + 2);
+    if (cmd == "devsetup") return cmd_devsetup(argc - 2, argv + 2);
     if (cmd == "test") return test_main(argc - 2, argv + 2);
     throw UsageError("unknown command \"" + cmd + "\"");
   } catch (const UsageError& e) {

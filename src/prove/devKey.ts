@@ -117,12 +117,30 @@ const G2: Pt<F2> = {
   ],
 };
 
-/** As setup/devPtau.ts's hashToFr for a secret without a rejection rule (alpha, beta). */
-export function devSecret(seed: string, label: "alpha" | "beta"): bigint {
+function powR(b: bigint, e: bigint): bigint {
+  let r = 1n;
+  b %= R;
+  for (; e > 0n; e >>= 1n) {
+    if (e & 1n) r = (r * b) % R;
+    b = (b * b) % R;
+  }
+  return r;
+}
+
+/**
+ * A dev setup secret, as setup/devPtau.ts's hashToFr derives it: the first nonzero
+ * x_c = SHA-512("zkmargin dev ptau|<label>|<c>|<seed>") mod r, c = 0, 1, ...; tau also skips any
+ * x with x^(2^28) = 1 (a root of unity of some NTT domain, where the Lagrange basis degenerates).
+ * `delta` is the phase-2 secret of the native dev setup (setup/devZkey.ts), `delta-pok` the
+ * scalar of its proof-of-knowledge point g1_s.
+ */
+export function devSecret(seed: string, label: "tau" | "alpha" | "beta" | "delta" | "delta-pok"): bigint {
   for (let ctr = 0; ; ctr++) {
     const digest = bytesToHex(sha512(utf8ToBytes(`zkmargin dev ptau|${label}|${ctr}|${seed}`)));
     const x = BigInt(`0x${digest}`) % R;
-    if (x !== 0n) return x;
+    if (x === 0n) continue;
+    if (label === "tau" && powR(x, 1n << 28n) === 1n) continue;
+    return x;
   }
 }
 
