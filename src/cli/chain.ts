@@ -45,7 +45,7 @@ import { parseBundle } from "../prove/verify.js";
 import { toJsonText, writeFileAtomic } from "../util/files.js";
 import { parseJsonFile, readJsonFile } from "../util/json.js";
 import { terminalProgress } from "../util/progress.js";
-import { isoSeconds } from "./output.js";
+import { EXIT_FAIL, EXIT_OK, isoSeconds } from "./output.js";
 
 /**
  * `zkmargin chain ...`: the pool's contracts on an embedded in-process EVM (default; its state
@@ -637,7 +637,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
           ].join("\n"),
         );
       }
-      setExit(st.healthy ? 0 : 1);
+      setExit(st.healthy ? EXIT_OK : EXIT_FAIL);
     });
   });
 

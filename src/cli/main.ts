@@ -26,13 +26,10 @@ import { addArtifactCommands } from "./artifacts.js";
 import { addNativeCommands } from "./native.js";
 import { loadArtifacts, verificationKeyFor } from "../prove/artifacts.js";
 import { cacheDir } from "../circuit/paths.js";
-import { isoSeconds, printJson, quietCommanderErrors, reportError, wantsJson, warn, writeJsonError, errorJson } from "./output.js";
+import { EXIT_FAIL, EXIT_OK, isoSeconds, printJson, quietCommanderErrors, reportError, wantsJson, warn, writeJsonError, errorJson } from "./output.js";
 
-/** Exit codes: 0 success / portfolio passes, 1 portfolio fails, 2 bad input, 3 internal error. */
-export const EXIT_OK = 0;
-export const EXIT_FAIL = 1;
-export const EXIT_BAD_INPUT = 2;
-export const EXIT_INTERNAL = 3;
+/** Exit codes (one meaning each; output.ts): 0 yes, 1 no (fails, invalid, refused), 2 bad input, 3 internal error. */
+export { EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_INTERNAL } from "./output.js";
 
 export interface Io {
   out: (s: string) => void;

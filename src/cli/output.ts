@@ -13,8 +13,8 @@ import { toJsonText } from "../util/files.js";
  *   the offending value, `limit` the limit it broke (each null when it does not apply); `file` (only
  *   when the error is about a file) the file, so an error at a JSON path says which file it is in.
  *
- * Exit codes are the same with or without `--json` (main.ts: 0 ok, 1 fails or invalid, 2 bad input,
- * 3 internal error). Progress lines are written on a terminal only (util/progress.ts), never to a pipe.
+ * Exit codes are the same with or without `--json` (exitCodeFor). Progress lines are written on a
+ * terminal only (util/progress.ts), never to a pipe.
  */
 
 export interface CliIo {
@@ -22,10 +22,36 @@ export interface CliIo {
   err: (s: string) => void;
 }
 
-// main.ts's exit codes (not imported: main.ts imports this module)
-const EXIT_OK = 0;
-const EXIT_BAD_INPUT = 2;
-const EXIT_INTERNAL = 3;
+/**
+ * Exit codes, one meaning each, whatever the command:
+ *
+ * - 0: done, and the answer is yes: the book passes, the proof is valid, the account is healthy, the
+ *   transaction went through.
+ * - 1: the request was carried out and the answer is no: the book falls short (check, prove:
+ *   SHORTFALL), the proof is invalid (verify), a venue statement breaks a rule (STATEMENT), the
+ *   account is not healthy (chain status), the native prover is not available (native), or a
+ *   contract refused the transaction (REVERTED, e.g. a borrow over the credit limit).
+ * - 2: bad input, nothing done: a command line that does not parse (USAGE) and every other
+ *   ZkMarginError code (a file, flag or value that is malformed or breaks a limit, a missing file or
+ *   setup, a bundle for another pool, context or account, a stale deployment record, ...).
+ * - 3: an internal error (a bug: INTERNAL).
+ */
+export const EXIT_OK = 0;
+export const EXIT_FAIL = 1;
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_INTERNAL = 3;
+
+/** The error codes that are a "no" on the merits (exit 1) rather than bad input (exit 2). */
+export const FAIL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["SHORTFALL", "STATEMENT", "REVERTED"]);
+
+/** The exit code of an error (see EXIT_OK): 1 for FAIL_CODES, 2 for other input errors, 3 for anything else. */
+export function exitCodeFor(e: unknown): number {
+  if (e instanceof CommanderError) {
+    return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? EXIT_OK : EXIT_BAD_INPUT;
+  }
+  if (isZkMarginError(e)) return FAIL_CODES.has(e.code) ? EXIT_FAIL : EXIT_BAD_INPUT;
+  return EXIT_INTERNAL;
+}
 
 /** `--json` is on the command line (options after a `--` terminator are arguments, not flags). */
 export function wantsJson(argv: readonly string[]): boolean {
@@ -168,19 +194,20 @@ export function quietCommanderErrors(program: Command): void {
 
 /**
  * The single error path of the CLI: print `e` (one plain line, or the JSON error with --json) and
- * return the exit code: 2 for bad input (ZkMarginError, a command line that does not parse), 3 for an
- * internal error, 0 for commander's help and version "errors".
+ * return its exit code (exitCodeFor): 1 for a refusal on the merits (FAIL_CODES), 2 for bad input
+ * (other ZkMarginErrors, a command line that does not parse), 3 for an internal error, 0 for
+ * commander's help and version "errors".
  */
 export function reportError(e: unknown, io: CliIo, json: boolean): number {
+  const code = exitCodeFor(e);
   if (e instanceof CommanderError) {
-    if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT_OK;
-    if (json) writeJsonError(io, errorJson(e)); // without --json commander has printed it
-    return EXIT_BAD_INPUT;
+    if (code !== EXIT_OK && json) writeJsonError(io, errorJson(e)); // without --json commander has printed it
+    return code;
   }
   if (isZkMarginError(e)) {
     if (json) writeJsonError(io, errorJson(e));
     else io.err(`error: ${e.message}`);
-    return EXIT_BAD_INPUT;
+    return code;
   }
   if (json) writeJsonError(io, errorJson(e));
   else {
@@ -188,7 +215,7 @@ export function reportError(e: unknown, io: CliIo, json: boolean): number {
     if (process.env.ZKMARGIN_DEBUG) io.err(String((e as Error)?.stack));
     else io.err("(set ZKMARGIN_DEBUG=1 for a stack trace, and please report it)");
   }
-  return EXIT_INTERNAL;
+  return code;
 }
 
 /** Unix seconds as ISO 8601 in whole seconds: 1795190400 -> "2026-11-20T16:00:00Z". */

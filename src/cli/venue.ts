@@ -14,7 +14,7 @@ import { STATEMENT_ENTRIES } from "../statements/encoding.js";
 import { toHex32 } from "../crypto/poseidon.js";
 import { toJsonText, writeFileAtomic } from "../util/files.js";
 import { parseJsonFile, readJsonFile } from "../util/json.js";
-import { errorJson, warn, writeJsonError } from "./output.js";
+import { EXIT_FAIL, errorJson, warn, writeJsonError } from "./output.js";
 
 /**
  * `zkmargin venue ...`: a venue's statement key, signing a holdings statement, and checking one
@@ -26,7 +26,6 @@ interface Io {
   err: (s: string) => void;
 }
 
-const EXIT_INVALID = 1;
 const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
 
 function loadParams(file: string): RiskParams {
@@ -161,7 +160,7 @@ export function addVenueCommands(program: Command, io: Io, setExit: (code: numbe
           io.out(toJsonText({ valid: false, rule: e.rule, error: e.message, path: e.path ?? null, value: e.value ?? null, limit: e.limit ?? null }));
           writeJsonError(io, errorJson(e));
         } else io.err(`invalid statement (${e.rule}): ${e.message}`);
-        setExit(EXIT_INVALID);
+        setExit(EXIT_FAIL);
       }
     });
 }

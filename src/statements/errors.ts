@@ -2,7 +2,8 @@ import { ZkMarginError } from "../errors.js";
 
 /**
  * The rule a well-formed statement broke (docs/statements.md, "Verification"). A statement that
- * breaks one is invalid: the CLI's `venue verify` exits 1 for these, 2 for a file it cannot read.
+ * breaks one is invalid: the CLI exits 1 for these (code STATEMENT, in `venue verify`, `venue sign` and
+ * `prove --statement` alike), 2 for a file it cannot read or parse.
  */
 export type StatementRule =
   | "signature" // the signature does not verify under the statement's key

@@ -96,7 +96,7 @@ describe("chain: the CLI against a local JSON-RPC node (separate process)", func
     assert.equal(b1.code, 0, b1.err);
     assert.match(b1.out, /^borrowed [0-9,]+\.00 USD: debt [0-9,]+\.00 USD of an attested credit limit of [0-9,]+\.00 USD/);
     const over = onNode("borrow", limitUsd.toString());
-    assert.equal(over.code, 2);
+    assert.equal(over.code, 1, "the contract refused it: exit 1 (a no), not 2 (bad input)");
     assert.match(over.err, /borrow of [0-9,]+\.00 USD would bring debt to [0-9,]+\.00 USD, above the attested credit limit [0-9,]+\.00 USD$/m);
     assert.ok(!/\n\s+at /.test(over.err));
     const rp = onNode("repay", "--json");
@@ -115,7 +115,7 @@ describe("chain: the CLI against a local JSON-RPC node (separate process)", func
     assert.match(other.err, /context/);
     // a non-oracle cannot post parameters; the revert is decoded
     const bad = onNode("post-params", repoFile("examples/params.json"), "--dev-account", "5", "--valid-until", validUntil);
-    assert.equal(bad.code, 2);
+    assert.equal(bad.code, 1, "a revert is exit 1");
     assert.match(bad.err, /RiskParamsRegistry__NotOracle: only the risk oracle may post parameters/);
     assert.ok(!/\n\s+at /.test(bad.err));
   });

@@ -8,6 +8,7 @@ import { defaultValidUntil } from "../../src/chain/pool.js";
 import { cacheDir } from "../../src/circuit/paths.js";
 import { errorJson, reportError, wantsJson } from "../../src/cli/output.js";
 import { ZkMarginError } from "../../src/errors.js";
+import { StatementError } from "../../src/statements/errors.js";
 import { parseRiskParams, riskParamsToJson } from "../../src/params/parse.js";
 import { buildParamsTree } from "../../src/params/tree.js";
 import { clone, repoFile, throwsZk } from "../helpers.js";
@@ -136,6 +137,13 @@ describe("cli: --json for machines", function () {
       assert.equal(reportError(new ZkMarginError("OUT_OF_RANGE", "too big", { path: "x", value: 10n ** 30n, limit: "< 2^64" }), io, true), 2);
       assert.deepEqual(JSON.parse(err).error, { code: "OUT_OF_RANGE", message: "x: too big", path: "x", value: (10n ** 30n).toString(), limit: "< 2^64" });
       assert.equal(reportError(new CommanderError(0, "commander.helpDisplayed", "(outputHelp)"), io, true), 0);
+      // one meaning per exit code: 1 a no on the merits (shortfall, a statement rule, a contract's refusal), 2 bad input
+      assert.equal(reportError(new ZkMarginError("REVERTED", "transaction reverted: X", { value: "X" }), io, false), 1);
+      assert.equal(reportError(new StatementError("freshness", "stale"), io, false), 1);
+      assert.equal(reportError(new ZkMarginError("SHORTFALL", "short"), io, false), 1);
+      for (const c of ["FILE", "ARGUMENT", "SCHEMA", "VALIDITY", "STALE_DEPLOYMENT", "MISMATCH"] as const) {
+        assert.equal(reportError(new ZkMarginError(c, "x"), io, false), 2, c);
+      }
       assert.equal(errorJson(new CommanderError(1, "commander.missingArgument", "error: missing required argument 'bundle'")).code, "USAGE");
       assert.equal(wantsJson(["verify", "x", "--json"]), true);
       assert.equal(wantsJson(["verify", "--", "--json"]), false);
@@ -334,8 +342,10 @@ describe("cli: --json for machines", function () {
       // the proof was made for context 0xabc, not this pool's: the error has the value found and the one expected
       const wrong = jsonError(zk("chain", "submit", proof, "--json"));
       assert.deepEqual([wrong.code, wrong.path, wrong.value, wrong.limit, wrong.file], ["ARGUMENT", "bundle.context", proved.context, ctx.context, proof]);
-      const reverted = jsonError(zk("chain", "borrow", "100", "--json"));
+      // a transaction the contract refuses is a "no" (exit 1), not bad input
+      const reverted = jsonError(zk("chain", "borrow", "100", "--json"), 1);
       assert.deepEqual([reverted.code, reverted.value], ["REVERTED", "ExamplePool__NotHealthy"]);
+      assert.equal(zk("chain", "borrow", "100").code, 1, "the same without --json");
     });
   });
 
