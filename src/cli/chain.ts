@@ -179,12 +179,23 @@ async function withChain<T>(opts: ChainOpts, fn: (s: Session, a: PoolArtifacts) 
 }
 
 /**
- * "Now" as the chain will see it: the wall clock, or the latest block's time if the chain runs ahead
- * (a dev chain whose time was moved forward). The next block's timestamp is at least this.
+ * "Now" as the chain's contracts will see it when a transaction sent now is included: the pending
+ * block's timestamp (the time the node gives its next block). That is the chain's own clock, which
+ * can differ from the wall clock and from the latest block: a persisted embedded chain reopened days
+ * later keeps following the wall clock while its latest block is as old as its last transaction; a
+ * dev chain may have been moved forward (evm_increaseTime) or started with a genesis time in the past.
+ * A node that builds no pending block (or answers it with the latest block) gets the wall clock, or
+ * the latest block's time if the chain runs ahead of it: blocks are assumed to follow the wall clock.
  */
 async function chainNow(s: Session): Promise<number> {
-  const latest = await s.provider.getBlock("latest");
-  return Math.max(latest?.timestamp ?? 0, Math.floor(Date.now() / 1000));
+  const latest = (await s.provider.getBlock("latest"))?.timestamp ?? 0;
+  // raw: ethers cannot format a pending block (its number is null)
+  const pending = await s.provider.send("eth_getBlockByNumber", ["pending", false]).then(
+    (b: { timestamp?: unknown } | null) => (typeof b?.timestamp === "string" && /^0x[0-9a-fA-F]{1,12}$/.test(b.timestamp) ? Number(b.timestamp) : undefined),
+    () => undefined,
+  );
+  if (pending !== undefined && pending > latest) return pending;
+  return Math.max(latest, Math.floor(Date.now() / 1000));
 }
 
 const at = (unix: number | bigint) => `${isoSeconds(unix)} (unix ${unix})`;
@@ -458,7 +469,7 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
       .requiredOption("--opening <file>", "the prover's private commitment opening (`zkmargin prove --opening`)")
       .requiredOption("--params <file>", "the risk parameters the proof was made under (their root must be the opening's paramsRoot)")
       .requiredOption("--account <address>", "the account that will submit the proof")
-      .option("--as-of <time>", "as-of time of the attested holdings (default: now)")
+      .option("--as-of <time>", "as-of time of the attested holdings (default: now by the chain's clock: its pending block's time)")
       .requiredOption("-o, --out <file>", "where to write the signature JSON"),
   ).action(async (opts: ChainOpts & { opening: string; params: string; account: string; asOf?: string; out: string }) => {
     // Check before touching the chain: an attestor signs only a commitment it recomputed itself.
@@ -476,7 +487,10 @@ export function addChainCommands(program: Command, io: { out: (s: string) => voi
           limit: d.config,
         });
       }
-      const asOf = asOfFlag ?? (await s.provider.getBlock("latest"))!.timestamp;
+      // Dated by the chain's clock at inclusion (not the latest block, which on a reopened embedded
+      // chain can be older than the pool's maxAttestorAge): the contract refuses an asOf after its
+      // block's time or more than maxAttestorAge before it.
+      const asOf = asOfFlag ?? (await chainNow(s));
       const sig = await signPortfolioAttestation(signerFor(s, opts, "attestor"), attestorDomain(d.chainId, d.attestations), {
         commitment: checked.commitment,
         account,

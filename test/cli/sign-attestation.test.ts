@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Signature, Wallet, verifyTypedData } from "ethers";
 import { attestorDomain, PORTFOLIO_TYPES } from "../../src/chain/pool.js";
+import { createEmbeddedChain, type EmbeddedChain } from "../../src/chain/edr.js";
 import { runCli } from "../../src/cli/main.js";
 import { toHex32 } from "../../src/crypto/poseidon.js";
 import { FIELD_MODULUS } from "../../src/config/limits.js";
@@ -68,6 +69,44 @@ describe("cli: chain sign-attestation signs only a commitment it recomputed", fu
       Signature.from({ r: sig.r, yParityAndS: sig.vs }),
     );
     assert.equal(signer, attestor.address);
+  });
+
+  it("without --as-of, dates the signature by the chain's clock at inclusion, not by its latest block", async () => {
+    const stateFile = join(dir, "cache", "chain", "embedded-chain.json");
+    const now = () => Math.floor(Date.now() / 1000);
+    const block = async (c: EmbeddedChain, tag: string) => Number(((await c.request({ method: "eth_getBlockByNumber", params: [tag, false] })) as { timestamp: string }).timestamp);
+    const DAYS_3 = 3 * 86400;
+    /** Sign with the embedded chain in the state `prepare` leaves; then mine the block a submission would land in. */
+    const signOn = async (prepare: (c: EmbeddedChain) => Promise<void>) => {
+      rmSync(stateFile, { force: true });
+      const c = await createEmbeddedChain({ stateFile, genesisTime: now() - DAYS_3 });
+      await prepare(c);
+      await c.close();
+      const out = join(dir, "sig-chain-clock.json");
+      const r = await sign(write("good-clock.json", good), out);
+      assert.equal(r.code, 0, r.err);
+      const { asOf } = JSON.parse(readFileSync(out, "utf8")) as { asOf: number };
+      const reopened = await createEmbeddedChain({ stateFile });
+      try {
+        await reopened.request({ method: "evm_mine", params: [] });
+        const latest = await block(reopened, "latest");
+        return { asOf, latest, genesis: await block(reopened, "0x0") };
+      } finally {
+        await reopened.close();
+      }
+    };
+    // a persisted chain whose clock follows the wall clock while its latest block is 3 days old (as
+    // when it is reopened days after its last transaction): dated now, not 3 days ago
+    const reopened = await signOn(async (c) => {
+      await c.request({ method: "evm_increaseTime", params: [DAYS_3] });
+    });
+    assert.ok(Math.abs(reopened.asOf - now()) <= 60, `asOf ${reopened.asOf} is not now (${now()}); genesis ${reopened.genesis}`);
+    // what the contract checks at inclusion: asOf <= block.timestamp and block.timestamp - asOf <= maxAttestorAge (1 day by default)
+    assert.ok(reopened.asOf <= reopened.latest && reopened.latest - reopened.asOf <= 60, JSON.stringify(reopened));
+    // a chain whose clock runs 3 days behind the wall clock: dated by the chain's clock, not the wall clock (which it would call the future)
+    const behind = await signOn(async () => {});
+    assert.ok(behind.asOf <= behind.latest && behind.latest - behind.asOf <= 60, JSON.stringify(behind));
+    assert.ok(behind.asOf < now() - DAYS_3 + 3600, `asOf ${behind.asOf} follows the wall clock, not the chain's`);
   });
 
   const refused = async (name: string, opening: unknown, pattern: RegExp, ...more: string[]) => {
