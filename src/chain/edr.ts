@@ -114,6 +114,8 @@ export interface EmbeddedChain extends Eip1193Provider {
   readonly chainId: number;
   readonly accounts: readonly DevAccount[];
   readonly stateFile: string | undefined;
+  /** Whether startup restored the state of an existing state file (false: a new chain). */
+  readonly restored: boolean;
   /** Number of journal entries replayed at startup. */
   readonly replayed: number;
   /** Raw JSON-RPC: never throws; answers with a JSON-RPC error object instead. */
@@ -314,6 +316,7 @@ class EdrChain implements EmbeddedChain {
     if (this.#lock) rmSync(this.#lock, { force: true });
   };
   replayed = 0;
+  restored = false;
 
   constructor(
     readonly provider: EdrProvider,
@@ -380,6 +383,7 @@ class EdrChain implements EmbeddedChain {
     const delta = journal.timeOffset - (await this.timeOffset());
     if (delta > 0) await this.rawOk("evm_increaseTime", [delta]);
     this.replayed = journal.entries.length;
+    this.restored = true;
   }
 
   attachJournal(journal: Journal, lock: string): void {

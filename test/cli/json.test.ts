@@ -196,26 +196,94 @@ describe("cli: --json for machines", function () {
       assert.equal(JSON.parse(stale.out).valid, false);
     });
 
-    it("chain node --json prints its address once it listens", async () => {
-      const child = spawn(process.execPath, [BIN, "chain", "node", "--port", "0", "--json"], { env: { ...process.env, CI: "1" } });
-      try {
-        const j = await new Promise<any>((resolve, reject) => {
-          let out = "";
-          child.stdout.on("data", (d: Buffer) => {
-            out += d.toString();
-            try {
-              resolve(JSON.parse(out));
-            } catch {
-              /* not complete yet */
-            }
-          });
-          child.on("exit", (c) => reject(new Error(`chain node exited ${c}: ${out}`)));
+    /** Start `chain node` with `args`; resolve with the process and its first stdout document (JSON) or text (once it has the accounts). */
+    const startNode = (args: string[], json: boolean) => {
+      const child = spawn(process.execPath, [BIN, "chain", "node", "--port", "0", ...args], { env: { ...process.env, CI: "1" } });
+      const first = new Promise<any>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (!json) {
+            if (/#9 .*\n?$/.test(out.trimEnd())) resolve(out);
+            return;
+          }
+          try {
+            resolve(JSON.parse(out));
+          } catch {
+            /* not complete yet */
+          }
         });
+        child.on("exit", (c) => reject(new Error(`chain node exited ${c}: ${out}`)));
+      });
+      const stop = () =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGTERM");
+        });
+      return { child, first, stop };
+    };
+
+    it("chain node --json prints its address, state and the dev accounts with their keys once it listens", async () => {
+      const n = startNode(["--json"], true);
+      try {
+        const j = await n.first;
         assert.match(j.url, /^http:\/\/127\.0\.0\.1:\d+$/);
         assert.ok(j.port > 0);
         assert.equal(j.chainId, 31337);
+        assert.deepEqual([j.stateFile, j.restored, j.replayed, j.blockNumber], [null, false, 0, 0]);
+        assert.equal(j.accounts.length, 10);
+        // hardhat's well-known first account of the "test test ... junk" mnemonic, funded with 10,000 ETH
+        assert.deepEqual(j.accounts[0], {
+          index: 0,
+          address: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+          privateKey: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+          balance: (10_000n * 10n ** 18n).toString(),
+          role: "deployer",
+        });
+        assert.deepEqual(j.accounts.map((a: any) => a.role), ["deployer", "oracle", "trader", "attestor", null, null, null, null, null, null]);
+        assert.equal(j.accounts[2].address, "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
+        assert.equal(j.mnemonic, "test test test test test test test test test test test junk");
       } finally {
-        child.kill("SIGTERM");
+        await n.stop();
+      }
+    });
+
+    it("chain node --state-file says whether it restored the state, and lists the accounts and keys", async () => {
+      const state = join(dir, "node-state.json");
+      const first = startNode(["--state-file", state], false);
+      let url: string;
+      try {
+        const text: string = await first.first;
+        assert.match(text, /^listening http:\/\/127\.0\.0\.1:\d+ \(chain 31337; Ctrl-C to stop\)$/m);
+        assert.ok(text.includes(`state: new: ${state} did not exist`), text);
+        assert.match(text, /these keys are PUBLIC/);
+        assert.match(text, /^ {2}#0 {2}0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266 {2}10000\.0 ETH {2}key 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80 {2}\(deployer\)$/m);
+        assert.match(text, /^ {2}#9 {2}0xa0Ee7A142d267C1f36714E4a8F75612F20a79720 /m);
+        url = /listening (\S+)/.exec(text)![1]!;
+        // one state-changing request: account 0 sends 1 wei to account 4
+        const res = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_sendTransaction", params: [{ from: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", to: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65", value: "0x1" }] }),
+        });
+        assert.ok(((await res.json()) as any).result, "the transaction was accepted");
+      } finally {
+        await first.stop();
+      }
+      const again = startNode(["--state-file", state, "--json"], true);
+      try {
+        const j = await again.first;
+        assert.deepEqual([j.stateFile, j.restored, j.replayed, j.blockNumber], [state, true, 1, 1]);
+        assert.equal(j.accounts[4].balance, (10_000n * 10n ** 18n + 1n).toString(), "balances as restored");
+      } finally {
+        await again.stop();
+      }
+      const text = startNode(["--state-file", state], false);
+      try {
+        assert.ok((await text.first).includes(`state: restored from ${state} (1 request replayed, at block 1)`));
+      } finally {
+        await text.stop();
       }
     });
   });
