@@ -63,7 +63,8 @@ export function insideNodeModules(p: string): boolean {
 
 export interface CacheDirEnv {
   env?: Record<string, string | undefined>;
-  platform?: NodeJS.Platform;
+  /** A `process.platform` value (default: this process's). A plain string, so that the package's types need no @types/node. */
+  platform?: string;
   home?: string;
   /** The package root (default: this package's). */
   root?: string;

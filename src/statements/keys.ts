@@ -23,8 +23,11 @@ export function generateStatementKey(): StatementKey {
   return { privateKey: `0x${privateKey.toString("hex")}`, publicKey: [x.toString(), y.toString()] };
 }
 
-/** A private key as 32 raw bytes, from 0x + 64 hex digits (or the bytes themselves). */
-export function privateKeyBytes(key: string | Uint8Array, path = "privateKey"): Buffer {
+/**
+ * A private key as 32 raw bytes, from 0x + 64 hex digits (or the bytes themselves): a Node Buffer,
+ * declared as the Uint8Array it is, so that the package's types need no @types/node.
+ */
+export function privateKeyBytes(key: string | Uint8Array, path = "privateKey"): Uint8Array {
   if (key instanceof Uint8Array) {
     if (key.length !== 32) throw new ZkMarginError("ARGUMENT", `must be 32 bytes, got ${key.length}`, { path, limit: "32 bytes" });
     return Buffer.from(key);

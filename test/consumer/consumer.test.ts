@@ -15,7 +15,9 @@ import { repoFile } from "../helpers.js";
 // only the package's public entry points, type-checked with the consumer's TypeScript in strict mode
 // (library checks on), compiled and run with node: it proves a book from the package's examples,
 // verifies it with the SDK, submits it through ethers and reads the attestation back through the
-// typed factories. Each command's stdout and stderr are in the failure message.
+// typed factories. Two TypeScripts: 5.9 and 7 (what `npm install typescript` gives now; installed
+// under the alias typescript7), each checking consumer.ts and the package's declarations entry point
+// by entry point with no @types/node. Each command's stdout and stderr are in the failure message.
 const ROOT = repoFile("");
 const HEALTH_BPS = 12500;
 const CREDIT_LIMIT_CENTS = "1500000"; // app.mts proves 15,000.00 USD
@@ -85,6 +87,12 @@ describe("consumer: the packed package installed into a fresh project (TypeScrip
       child.on("close", (code, signal) => done(code === 0 ? undefined : `exited ${code ?? ""}${signal ? ` (signal ${signal})` : ""}`));
     });
   const zkmargin = (label: string, ...args: string[]) => run(label, "npx", ["--no", "--", "zkmargin", ...args]);
+  // The consumer's two TypeScripts: `tsc` is 5.9; TypeScript 7 (a native compiler behind a node
+  // launcher) is the alias typescript7, whose `tsc` bin the first one's shadows.
+  const tsc = (version: 5 | 7, label: string, args: string[], cwd?: string) =>
+    version === 5
+      ? run(label, "npx", ["--no", "--", "tsc", ...args], { cwd })
+      : run(label, process.execPath, [join(proj, "node_modules", "typescript7", "bin", "tsc"), ...args], { cwd });
   const json = (label: string, text: string): any => {
     try {
       return JSON.parse(text);
@@ -186,12 +194,22 @@ describe("consumer: the packed package installed into a fresh project (TypeScrip
     assert.ok(info.unpackedSize < 20e6, `the package unpacks to ${(info.unpackedSize / 1e6).toFixed(1)} MB`);
   });
 
-  it("installs from the tarball into a fresh project beside ethers v6, TypeScript and @types/node", async () => {
+  it("installs from the tarball into a fresh project beside ethers v6, TypeScript 5.9 and 7 and @types/node", async () => {
     assert.ok(tarball, "no tarball: the pack step failed");
     mkdirSync(proj, { recursive: true });
     writeFileSync(join(proj, "package.json"), `${JSON.stringify({ name: "zkmargin-consumer", type: "module", private: true }, null, 2)}\n`);
     // npm's cache is warm after `npm ci` in the repository: --prefer-offline skips revalidating it.
-    await run("npm install", "npm", ["install", tarball, "ethers@6", "typescript@~5.9", "@types/node@20", "--no-audit", "--no-fund", "--prefer-offline"]);
+    await run("npm install", "npm", [
+      "install",
+      tarball,
+      "ethers@6",
+      "typescript@~5.9",
+      "typescript7@npm:typescript@^7",
+      "@types/node@20",
+      "--no-audit",
+      "--no-fund",
+      "--prefer-offline",
+    ]);
     // ethers is a peer dependency: one copy, the consumer's, so the SDK takes the consumer's
     // providers, wallets and contracts (and their types) as its own.
     const ls = await run("npm ls", "npm", ["ls", "ethers", "--all", "--parseable"]);
@@ -246,7 +264,7 @@ describe("consumer: the packed package installed into a fresh project (TypeScrip
     assert.match(post.paramsRoot, /^0x[0-9a-f]{64}$/);
   });
 
-  it("consumer.ts type-checks (strict, nodenext) and compiles with the consumer's TypeScript", async () => {
+  it("consumer.ts type-checks (strict, nodenext) under the consumer's TypeScript 5.9 and 7 and compiles", async () => {
     assert.ok(installed, "not installed: an earlier step failed");
     copyFileSync(repoFile("test/consumer/app.mts"), join(proj, "consumer.ts"));
     writeFileSync(
@@ -261,6 +279,7 @@ describe("consumer: the packed package installed into a fresh project (TypeScrip
             target: "es2022",
             resolveJsonModule: true,
             skipLibCheck: false, // the package's .d.ts files are checked too
+            types: ["node"], // consumer.ts's own node:fs, process, ...: TypeScript 7 includes no @types unless listed
             noEmitOnError: true,
             outDir: "out",
           },
@@ -270,10 +289,34 @@ describe("consumer: the packed package installed into a fresh project (TypeScrip
         2,
       )}\n`,
     );
-    const v = await run("tsc --version", "npx", ["--no", "--", "tsc", "--version"]);
+    const v = await tsc(5, "tsc --version", ["--version"]);
     assert.match(v.out, /^Version 5\.9\./, v.out);
-    await run("tsc", "npx", ["--no", "--", "tsc", "-p", "."]);
+    const v7 = await tsc(7, "tsc 7 --version", ["--version"]);
+    assert.match(v7.out, /^Version 7\./, v7.out);
+    await tsc(7, "tsc 7", ["-p", ".", "--noEmit"]);
+    await tsc(5, "tsc", ["-p", "."]);
     assert.ok(existsSync(join(proj, "out/consumer.js")));
+  });
+
+  it("the package's type declarations check without @types/node, entry point by entry point, under TypeScript 5.9 and 7", async () => {
+    assert.ok(installed, "not installed: an earlier step failed");
+    // One program per entry point: zkmargin/chain's declarations bring ethers', which reference
+    // @types/node and would hide a missing reference in another entry point's.
+    const dir = join(proj, "types-only");
+    mkdirSync(dir, { recursive: true });
+    const entries = ["zkmargin", "zkmargin/browser", "zkmargin/abi", "zkmargin/factories", "zkmargin/chain"];
+    for (const [i, entry] of entries.entries()) {
+      writeFileSync(join(dir, `entry${i}.ts`), `import * as entry from "${entry}";\nexport const names: string[] = Object.keys(entry);\n`);
+      const compilerOptions = { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", types: [], skipLibCheck: false, noEmit: true };
+      writeFileSync(join(dir, `tsconfig.entry${i}.json`), `${JSON.stringify({ compilerOptions, files: [`entry${i}.ts`] }, null, 2)}\n`);
+    }
+    const failures: string[] = [];
+    for (const version of [5, 7] as const) {
+      for (const [i, entry] of entries.entries()) {
+        await tsc(version, `tsc ${version} ${entry}`, ["-p", `tsconfig.entry${i}.json`], dir).catch((e: Error) => failures.push(e.message));
+      }
+    }
+    assert.equal(failures.length, 0, failures.join("\n\n"));
   });
 
   it("consumer.js proves, verifies, submits through ethers and reads the attestation back through the typed factory", async () => {
