@@ -19,7 +19,7 @@ import { computeMargin, parseCreditLimit, checkCreditLimitCents, checkHealthBps 
 import { marginReportJson, type MarginReportJson } from "./engine/report.js";
 import { ZkMarginError } from "./errors.js";
 import { parseRiskParams } from "./params/parse.js";
-import { buildParamsTree } from "./params/tree.js";
+import { paramsTree } from "./params/tree.js";
 import type { RiskParams } from "./params/types.js";
 import { parsePortfolio, type Portfolio } from "./portfolio/parse.js";
 import { toHex32 } from "./crypto/poseidon.js";
@@ -238,7 +238,7 @@ export interface ParamsSummary {
 export function describeParams(input: JsonInput | RiskParams): ParamsSummary {
   const params = riskParams(input);
   return {
-    paramsRoot: toHex32(buildParamsTree(params).paramsRoot),
+    paramsRoot: toHex32(paramsTree(params).paramsRoot), // cached: proving under them next reuses the tree
     epoch: Number(params.epoch),
     asOf: params.asOf,
     assets: params.assets.map((a) => a.symbol),

@@ -1,3 +1,5 @@
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { capacity, layoutTag, type TreeLayout } from "../config/layout.js";
 import { poseidon, toField } from "../crypto/poseidon.js";
 import { EPOCH_LIMIT, FIELD_MODULUS, ID_LIMIT, TIME_LIMIT, UNIT_VALUE_LIMIT, VALUE_LIMIT } from "../config/limits.js";
@@ -278,4 +280,70 @@ export function buildParamsTree(params: RiskParams): ParamsTree {
     venueTree,
     paramsRoot: computeParamsRoot(layout, fields),
   };
+}
+
+/**
+ * A key for the content of risk parameters: the sha256 of every field (the layout included), each
+ * value tagged with its type (bigint 5n and the string "5" differ). Parameters with the same key
+ * build the same tree; parameters that differ in anything, even a field the tree does not commit,
+ * get another key. Content, not object identity: a parameters object changed after use gets a new key.
+ */
+export function paramsContentKey(params: RiskParams): string {
+  const text = JSON.stringify(params, (_k, v: unknown) => {
+    switch (typeof v) {
+      case "bigint":
+        return `b:${v}`;
+      case "string":
+        return `s:${v}`;
+      case "number":
+        return Object.is(v, -0) ? "n:-0" : `n:${v}`;
+      case "boolean":
+        return `t:${v}`;
+      case "undefined":
+        return "u:";
+      default:
+        return v;
+    }
+  });
+  return bytesToHex(sha256(utf8ToBytes(text)));
+}
+
+/** How many parameter sets' trees paramsTree keeps (least recently used out first). */
+export const PARAMS_TREE_CACHE_SIZE = 8;
+const treeCache = new Map<string, ParamsTree>();
+const treeCacheStats = { hits: 0, misses: 0 };
+
+/**
+ * buildParamsTree, cached by content (paramsContentKey) for the last PARAMS_TREE_CACHE_SIZE parameter
+ * sets: proving and verifying again under the same parameters does not hash the trees again (about
+ * 0.1-0.3 s for the examples). The tree returned is shared (frozen): read it, do not change it.
+ * Parameters that fail checkLeafBounds throw every time and are not cached.
+ */
+export function paramsTree(params: RiskParams): ParamsTree {
+  const key = paramsContentKey(params);
+  const hit = treeCache.get(key);
+  if (hit) {
+    treeCacheStats.hits++;
+    treeCache.delete(key); // most recently used last
+    treeCache.set(key, hit);
+    return hit;
+  }
+  treeCacheStats.misses++;
+  const built = buildParamsTree(params);
+  const tree = Object.freeze({ ...built, instrumentTrees: Object.freeze([...built.instrumentTrees]) as MixedArityTree[] });
+  treeCache.set(key, tree);
+  while (treeCache.size > PARAMS_TREE_CACHE_SIZE) treeCache.delete(treeCache.keys().next().value!);
+  return tree;
+}
+
+/** paramsTree's cache: entries held, hits and misses since the last clear. */
+export function paramsTreeCacheStats(): { size: number; hits: number; misses: number } {
+  return { size: treeCache.size, ...treeCacheStats };
+}
+
+/** Empty paramsTree's cache (and zero its counts). */
+export function clearParamsTreeCache(): void {
+  treeCache.clear();
+  treeCacheStats.hits = 0;
+  treeCacheStats.misses = 0;
 }

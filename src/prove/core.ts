@@ -4,7 +4,7 @@ import { FIELD_MODULUS } from "../config/limits.js";
 import { computeMargin, type MarginResult } from "../engine/margin.js";
 import { marginReportJson, type MarginReportJson } from "../engine/report.js";
 import { ZkMarginError } from "../errors.js";
-import { buildParamsTree, type ParamsTree } from "../params/tree.js";
+import { paramsTree, type ParamsTree } from "../params/tree.js";
 import type { RiskParams } from "../params/types.js";
 import type { Portfolio } from "../portfolio/parse.js";
 import { toHex32 } from "../crypto/poseidon.js";
@@ -163,7 +163,7 @@ export async function proveCore(args: {
   onProgress({ stage: "margin", message: "checking the margin", fraction: 0 });
   const margin = computeMargin(args.params, args.portfolio, args.healthBps, creditLimitCents);
   if (!margin.ok) throw new ShortfallError(marginReportJson(margin, args.params));
-  const tree = args.tree ?? buildParamsTree(args.params);
+  const tree = args.tree ?? paramsTree(args.params);
   const salt = args.salt ?? randomSalt();
   const base = {
     params: args.params,

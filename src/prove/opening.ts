@@ -2,7 +2,7 @@ import { getConfig, type CircuitConfig } from "../config/circuits.js";
 import { AMOUNT_LIMIT } from "../config/limits.js";
 import { toHex32 } from "../crypto/poseidon.js";
 import { ZkMarginError, show } from "../errors.js";
-import { buildParamsTree } from "../params/tree.js";
+import { paramsTree } from "../params/tree.js";
 import type { RiskParams } from "../params/types.js";
 import { parsePortfolio, type Portfolio } from "../portfolio/parse.js";
 import { formatScaledTrim } from "../util/decimal.js";
@@ -79,7 +79,7 @@ export function checkOpening(opening: unknown, params: RiskParams, config?: Circ
   }
   const cfg = config ?? getConfig(o.config, "opening.config");
 
-  const root = buildParamsTree(params).paramsRoot;
+  const root = paramsTree(params).paramsRoot;
   if (BigInt(o.paramsRoot) !== root) {
     throw new ZkMarginError(
       "MISMATCH",

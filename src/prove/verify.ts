@@ -2,7 +2,7 @@ import * as snarkjs from "snarkjs";
 import { CREDIT_LIMIT_CENTS_LIMIT, FIELD_MODULUS } from "../config/limits.js";
 import { formatCreditLimit } from "../engine/margin.js";
 import { ZkMarginError, show } from "../errors.js";
-import { buildParamsTree } from "../params/tree.js";
+import { paramsTree } from "../params/tree.js";
 import type { RiskParams } from "../params/types.js";
 import { toHex32 } from "../crypto/poseidon.js";
 import { type ProofBundle, packTerms, TERMS_SHIFT, unpackTerms, validateBundleShape, vkeySha256 } from "./bundle.js";
@@ -200,7 +200,7 @@ export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: Ver
     add("vkey", true, "note: the bundle was made with a different verification-key file (the proof check above is what counts)");
   }
   if (opts.params) {
-    const root = toHex32(buildParamsTree(opts.params).paramsRoot);
+    const root = toHex32(paramsTree(opts.params).paramsRoot);
     add(
       "paramsRoot",
       root === bundle.paramsRoot,

@@ -15,10 +15,15 @@ import {
   assetLeafInputs,
   groupLeaf,
   buildParamsTree,
+  clearParamsTreeCache,
   paddedTiers,
+  paramsContentKey,
+  paramsTree,
+  paramsTreeCacheStats,
+  PARAMS_TREE_CACHE_SIZE,
   rootFromOpening,
 } from "../../src/params/tree.js";
-import { clone, fixtureJson } from "../helpers.js";
+import { clone, fixtureJson, throwsZk } from "../helpers.js";
 
 describe("params: Poseidon tree", function () {
   let circomlib: any;
@@ -184,6 +189,59 @@ describe("params: Poseidon tree", function () {
     for (const i of j.instruments) if (i.group === json.groups[0].symbol) i.group = "XBT";
     j.scenarios[0] = "relabelled";
     assert.equal(root(j), r0);
+  });
+});
+
+describe("params: paramsTree caches trees by content", () => {
+  beforeEach(clearParamsTreeCache);
+  after(clearParamsTreeCache);
+
+  it("equal parameters in different objects share one tree; any change is another tree", () => {
+    const json = fixtureJson("params-small.json");
+    const a = paramsTree(parseRiskParams(json));
+    assert.equal(a.paramsRoot, buildParamsTree(parseRiskParams(json)).paramsRoot);
+    assert.equal(paramsTree(parseRiskParams(clone(json))), a, "the same tree object for equal content");
+    assert.deepEqual(paramsTreeCacheStats(), { size: 1, hits: 1, misses: 1 });
+    // a change to a committed value: another tree with another root
+    const edited = clone(json);
+    edited.instruments[0].riskArray[3] = "100.00000001";
+    const b = paramsTree(parseRiskParams(edited));
+    assert.notEqual(b.paramsRoot, a.paramsRoot);
+    // the same object changed in place after use is not served the old tree (content, not identity)
+    const p = parseRiskParams(json);
+    assert.equal(paramsTree(p), a);
+    p.epoch += 1n;
+    assert.notEqual(paramsTree(p).paramsRoot, a.paramsRoot);
+    assert.equal(paramsTree(p).paramsRoot, buildParamsTree(p).paramsRoot);
+    // the shared tree cannot be changed by a caller
+    assert.throws(() => ((a as { paramsRoot: bigint }).paramsRoot = 1n), TypeError);
+  });
+
+  it("the key tells types apart: a bigint and a string of the same digits differ", () => {
+    const p = parseRiskParams(fixtureJson("params-small.json"));
+    const q = { ...p, epoch: "3" } as unknown as typeof p;
+    assert.notEqual(paramsContentKey(p), paramsContentKey(q));
+    assert.equal(paramsContentKey(p), paramsContentKey(parseRiskParams(fixtureJson("params-small.json"))));
+  });
+
+  it("keeps the last PARAMS_TREE_CACHE_SIZE parameter sets, least recently used out first; bad parameters are not cached", () => {
+    const json = fixtureJson("params-small.json");
+    const epoch = (e: number) => parseRiskParams({ ...clone(json), epoch: e });
+    const first = paramsTree(epoch(1));
+    for (let e = 2; e <= PARAMS_TREE_CACHE_SIZE + 1; e++) {
+      paramsTree(epoch(e));
+      if (e === PARAMS_TREE_CACHE_SIZE) assert.equal(paramsTree(epoch(1)), first, "epoch 1 used again: most recent");
+    }
+    assert.equal(paramsTreeCacheStats().size, PARAMS_TREE_CACHE_SIZE);
+    // epoch 2 was the least recently used: evicted; epoch 1 is still there
+    assert.equal(paramsTree(epoch(1)), first);
+    const misses = paramsTreeCacheStats().misses;
+    paramsTree(epoch(2));
+    assert.equal(paramsTreeCacheStats().misses, misses + 1);
+    const bad = epoch(3);
+    bad.assets = [];
+    throwsZk(() => paramsTree(bad), "BIT_BUDGET", "assets");
+    assert.equal(paramsTreeCacheStats().size, PARAMS_TREE_CACHE_SIZE);
   });
 });
 

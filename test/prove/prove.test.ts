@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { getConfig } from "../../src/config/circuits.js";
 import { FIELD_MODULUS } from "../../src/config/limits.js";
 import { parseRiskParams } from "../../src/params/parse.js";
+import { clearParamsTreeCache, paramsTreeCacheStats } from "../../src/params/tree.js";
 import { parsePortfolio } from "../../src/portfolio/parse.js";
 import { checkOpening, commitPortfolio } from "../../src/prove/commitment.js";
 import { proveMargin, ShortfallError, type ProveResult } from "../../src/prove/prove.js";
@@ -51,6 +52,19 @@ describe("prove and verify (small, INSECURE dev setup)", function () {
     const again = await setupCircuit(config);
     assert.equal(again.dir, setup.dir);
     assert.ok(Date.now() - t < 20_000, "cached setup should be quick");
+  });
+
+  it("proveMargin and verifyMargin build the parameters' tree once per parameters (by content), not on every call", async () => {
+    clearParamsTreeCache();
+    const again = await proveMargin({ params, portfolio: parsePortfolio(book, params), healthBps: 12500, context: 7n, config, artifacts: artifacts() });
+    assert.deepEqual(paramsTreeCacheStats(), { size: 1, hits: 0, misses: 1 });
+    // equal parameters in another object (parsed again): the same tree
+    const reparsed = smallParams();
+    await proveMargin({ params: reparsed, portfolio: parsePortfolio(book, reparsed), healthBps: 12500, context: 8n, config, artifacts: artifacts() });
+    const r = await verifyMargin(again.bundle, vkey, { params: reparsed });
+    assert.ok(r.valid, JSON.stringify(r.checks));
+    assert.deepEqual(paramsTreeCacheStats(), { size: 1, hits: 2, misses: 1 });
+    assert.equal(again.bundle.paramsRoot, proved.bundle.paramsRoot);
   });
 
   it("a bundle verifies, names its public signals, and carries no secrets", async () => {
