@@ -28,6 +28,7 @@ import { ZkMarginError } from "../src/errors.js";
 import { type ProgressFn, silent, timed } from "../src/util/progress.js";
 import { generateDevPtau } from "./devPtau.js";
 import { DEV_ZKEY_CONTRIBUTION_NAME, nativeDevZkey } from "./devZkey.js";
+import { nativeContribute, nativeNewZkey } from "./phase2.js";
 import { nativeProverStatus } from "../src/prove/native.js";
 import type { ProvingArtifacts } from "../src/prove/prove.js";
 
@@ -40,8 +41,11 @@ export interface SetupRecord {
   constraints: number;
   power: number;
   insecure: boolean;
-  /** How the key was made: snarkjs's phase 2, or natively from the dev seed's secrets (INSECURE). */
-  method?: "snarkjs" | "native-dev";
+  /**
+   * How the key was made: snarkjs's phase 2; the native binary's phase 2 (the same files); or
+   * natively from the dev seed's secrets (INSECURE).
+   */
+  method?: "snarkjs" | "native" | "native-dev";
   ptau: { kind: "dev" | "file"; file: string; sha256: string; power: number; label: string };
   contributions: { name: string; hash: string }[];
   beacon: { hash: string; iterationsExp: number } | null;
@@ -248,9 +252,13 @@ export async function setupCircuit(config: CircuitConfig, opts: SetupOptions = {
   try {
     const log = logger(progress);
     const tz = Date.now();
+    // The native binary does production phase 2 when it is built (setup/phase2.ts: the same files
+    // snarkjs writes), snarkjs otherwise.
+    const native = production && !opts.snarkjs ? nativeProverStatus() : undefined;
+    const nativeBinary = native?.available ? native.binary : undefined;
     const zkey0 = join(tmp, "phase2-0.zkey");
-    await timed(progress, `Groth16 setup of the ${config.name} circuit (${circuit.constraints} constraints)`, () =>
-      snarkjs.zKey.newZKey(circuit.r1cs, ptauFile, zkey0, undefined),
+    await timed(progress, `Groth16 setup of the ${config.name} circuit (${circuit.constraints} constraints)${nativeBinary ? ", native" : ""}`, () =>
+      nativeBinary ? nativeNewZkey(nativeBinary, circuit.r1cs, ptauFile, zkey0) : snarkjs.zKey.newZKey(circuit.r1cs, ptauFile, zkey0, undefined),
     );
     const zkeySeconds = (Date.now() - tz) / 1000;
 
@@ -264,11 +272,14 @@ export async function setupCircuit(config: CircuitConfig, opts: SetupOptions = {
     for (let i = 1; i <= n; i++) {
       const next = join(tmp, `phase2-${i}.zkey`);
       const name = production ? `contribution ${i}` : `INSECURE dev contribution ${i}`;
-      const hash = await timed(progress, `phase-2 ${name}`, () =>
-        snarkjs.zKey.contribute(prev, next, name, randomBytes(64).toString("hex"), log),
+      const entropy = randomBytes(64).toString("hex");
+      const hash = await timed(progress, `phase-2 ${name}`, async () =>
+        nativeBinary
+          ? nativeContribute(nativeBinary, prev, next, name, { kind: "random", entropy })
+          : Buffer.from((await snarkjs.zKey.contribute(prev, next, name, entropy, log)) as Uint8Array).toString("hex"),
       );
-      contributions.push({ name, hash: Buffer.from(hash as Uint8Array).toString("hex") });
-      rmSync(prev);
+      contributions.push({ name, hash });
+      if (prev !== zkey0) rmSync(prev);
       prev = next;
     }
     const finalZkey = join(tmp, "final.zkey");
@@ -278,7 +289,11 @@ export async function setupCircuit(config: CircuitConfig, opts: SetupOptions = {
       if (!/^([0-9a-fA-F]{2}){32,}$/.test(beaconHash)) {
         throw new ZkMarginError("ARGUMENT", `must be at least 32 bytes of hex`, { path: "--beacon", value: opts.beacon });
       }
-      await timed(progress, "phase-2 random beacon", () => snarkjs.zKey.beacon(prev, finalZkey, "final beacon", beaconHash, 10, log));
+      await timed(progress, "phase-2 random beacon", () =>
+        nativeBinary
+          ? nativeContribute(nativeBinary, prev, finalZkey, "final beacon", { kind: "beacon", hash: beaconHash, iterationsExp: 10 })
+          : snarkjs.zKey.beacon(prev, finalZkey, "final beacon", beaconHash, 10, log),
+      );
       rmSync(prev);
       beacon = { hash: beaconHash, iterationsExp: 10 };
     } else {
@@ -286,14 +301,22 @@ export async function setupCircuit(config: CircuitConfig, opts: SetupOptions = {
     }
     const contributionsSeconds = (Date.now() - tc) / 1000;
 
+    // zkey verify: snarkjs checks every contribution (transcripts, proofs of knowledge, the delta
+    // chain, L and H against the initial key by random linear combination, the beacon) and that
+    // sections 3-7 and the circuit hash equal the initial key's. With the native binary the initial
+    // key is the native `zkey new` of the r1cs and the ptau (byte for byte snarkjs's, tested), so
+    // snarkjs verifies from it instead of recomputing it, which alone takes it minutes to an hour.
     const tv = Date.now();
     const verify = production || (opts.verify ?? false);
     const verified = verify
-      ? ((await timed(progress, "zkey verify (r1cs + ptau + every contribution)", () =>
-          snarkjs.zKey.verifyFromR1cs(circuit.r1cs, ptauFile, finalZkey, log),
+      ? ((await timed(progress, `zkey verify (r1cs + ptau + every contribution${nativeBinary ? ", from the native initial key" : ""})`, () =>
+          existsSync(zkey0)
+            ? snarkjs.zKey.verifyFromInit(zkey0, ptauFile, finalZkey, log)
+            : snarkjs.zKey.verifyFromR1cs(circuit.r1cs, ptauFile, finalZkey, log),
         )) as boolean)
       : false;
     if (verify && !verified) throw new ZkMarginError("FILE", "zkey verify failed: the setup does not match the circuit and the ptau");
+    rmSync(zkey0, { force: true });
     const verifySeconds = (Date.now() - tv) / 1000;
 
     await publishSetup(tmp, dir, finalZkey, {
@@ -302,7 +325,7 @@ export async function setupCircuit(config: CircuitConfig, opts: SetupOptions = {
       constraints: circuit.constraints,
       power: circuit.power,
       insecure: !production,
-      method: "snarkjs",
+      method: nativeBinary ? "native" : "snarkjs",
       ptau: { kind: production ? "file" : "dev", file: ptauFile, sha256: ptauHash, power: ptauPower, label: ptauLabel },
       contributions,
       beacon,

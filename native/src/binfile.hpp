@@ -47,6 +47,9 @@ class BinFile {
   Section unique(uint32_t id) const;
   bool has(uint32_t id) const { return sections_.count(id) != 0; }
   const std::string& path() const { return file_.path(); }
+  // The whole mapped file (for the rare reader that must look past a section's end).
+  const uint8_t* file_data() const { return file_.data(); }
+  size_t file_size() const { return file_.size(); }
 
  private:
   MappedFile file_;

@@ -3,100 +3,13 @@
 #include <cstring>
 #include <vector>
 
-#include "blake2b.hpp"
 #include "fixedbase.hpp"
 #include "r1cs.hpp"
+#include "zkeyfile.hpp"
 
 namespace zkm {
 
 namespace {
-
-G1Affine g1_generator() { return G1Affine{Fq::from_u64(1), Fq::from_u64(2)}; }
-
-Fq fq_dec(const char* s) {
-  U256 v;
-  u256_parse_decimal(s, v);
-  return Fq::from_u256(v);
-}
-
-G2Affine g2_generator() {
-  return G2Affine{Fq2{fq_dec("10857046999023057135944570762232829481370756359578518086990519993285655852781"),
-                      fq_dec("11559732032986387107991004021392285783925812861821192530917403151452391805634")},
-                  Fq2{fq_dec("8495653923123431417604973247489272438418190587263600148770280649306958101930"),
-                      fq_dec("4082367875863433681332203403145435568316851327593401208105741076214120093531")}};
-}
-
-// Appends little-endian / big-endian integers and points to a byte buffer.
-struct Out {
-  std::string b;
-  void u32(uint32_t v) {
-    for (int i = 0; i < 4; i++) b.push_back((char)(v >> (8 * i)));
-  }
-  void u64(uint64_t v) {
-    for (int i = 0; i < 8; i++) b.push_back((char)(v >> (8 * i)));
-  }
-  void raw(const void* p, size_t n) { b.append((const char*)p, n); }
-  void u256le(const U256& v) {
-    uint8_t t[32];
-    u256_store_le(v, t);
-    raw(t, 32);
-  }
-  // Points as a .zkey stores them: affine, Montgomery limbs, (0, 0) for infinity.
-  void lem(const Fq& x) { u256le(x.mont_limbs()); }
-  void lem(const G1Affine& p) {
-    lem(p.x);
-    lem(p.y);
-  }
-  void lem(const G2Affine& p) {
-    lem(p.x.c0);
-    lem(p.x.c1);
-    lem(p.y.c0);
-    lem(p.y.c1);
-  }
-};
-
-// ffjavascript's "uncompressed" form, what snarkjs hashes: coordinates plain, big-endian, G2's
-// c1 before c0; infinity is all zeros (as its batchLEMtoU writes (0, 0)).
-void be(const Fq& x, uint8_t* out) {
-  const U256 v = x.to_u256();
-  for (int i = 0; i < 32; i++) out[i] = (uint8_t)(v.w[3 - i / 8] >> (8 * (7 - i % 8)));
-}
-void hash_point(Blake2b512& h, const G1Affine& p) {
-  uint8_t t[64];
-  if (p.is_infinity()) {
-    std::memset(t, 0, sizeof t);
-  } else {
-    be(p.x, t);
-    be(p.y, t + 32);
-  }
-  h.update(t, sizeof t);
-}
-void hash_point(Blake2b512& h, const G2Affine& p) {
-  uint8_t t[128];
-  if (p.is_infinity()) {
-    std::memset(t, 0, sizeof t);
-  } else {
-    be(p.x.c1, t);
-    be(p.x.c0, t + 32);
-    be(p.y.c1, t + 64);
-    be(p.y.c0, t + 96);
-  }
-  h.update(t, sizeof t);
-}
-template <class P>
-void hash_points(Blake2b512& h, const std::vector<P>& pts) {
-  const uint32_t n = (uint32_t)pts.size();
-  const uint8_t len[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
-  h.update(len, 4);
-  for (const P& p : pts) hash_point(h, p);
-}
-
-template <class P>
-void section(Out& o, uint32_t id, const std::vector<P>& pts) {
-  o.u32(id);
-  o.u64((uint64_t)pts.size() * (sizeof(P) == sizeof(G1Affine) ? 64 : 128));
-  for (const P& p : pts) o.lem(p);
-}
 
 Fr secret(const U256& v, const char* name) {
   if (u256_is_zero(v) || u256_cmp(v, Fr::modulus()) >= 0) throw InputError(std::string(name) + " must be in 1 .. r-1");
@@ -139,15 +52,10 @@ DevSetupInfo dev_setup(const std::string& r1cs_path, const std::string& zkey_pat
 
   // Per-wire QAP values at tau, and the coefficients section (4) as `zkey new` writes it.
   std::vector<Fr> A(n_vars, Fr::zero()), B(n_vars, Fr::zero()), C(n_vars, Fr::zero());
-  const Fr r2 = Fr::from_mont_limbs(U256{{FrParams::R2[0], FrParams::R2[1], FrParams::R2[2], FrParams::R2[3]}});
-  Out coefs;
+  std::string coefs(4, '\0');  // count, patched below
   uint32_t n_coefs = 0;
-  coefs.u32(0);  // count, patched below
   auto coef_entry = [&](uint32_t mat, uint32_t c, uint32_t w, const Fr& v) {
-    coefs.u32(mat);
-    coefs.u32(c);
-    coefs.u32(w);
-    coefs.u256le((v * r2).mont_limbs());  // the value times R^2 mod r, plain (snarkjs's layout)
+    append_coef(coefs, mat, c, w, v);
     n_coefs++;
   };
   for (uint32_t c = 0; c < n_c; c++) {
@@ -167,7 +75,7 @@ DevSetupInfo dev_setup(const std::string& r1cs_path, const std::string& zkey_pat
     A[s] += lag[n_c + s];
     coef_entry(0, n_c + s, s, Fr::one());
   }
-  for (int i = 0; i < 4; i++) coefs.b[(size_t)i] = (char)(n_coefs >> (8 * i));
+  for (int i = 0; i < 4; i++) coefs[(size_t)i] = (char)(n_coefs >> (8 * i));
 
   std::vector<Fr> ic(n_pub + 1), l0(n_vars - n_pub - 1), lf(n_vars - n_pub - 1), h(n), hh;
   for (uint32_t i = 0; i < n_vars; i++) {
@@ -201,93 +109,32 @@ DevSetupInfo dev_setup(const std::string& r1cs_path, const std::string& zkey_pat
   };
   auto one1 = [&](const Fr& x) { return to_affine(g1.mul(x.to_u256())); };
   auto one2 = [&](const Fr& x) { return to_affine(g2.mul(x.to_u256())); };
-  const G1Affine alpha1 = one1(alpha), beta1 = one1(beta), delta1 = one1(delta);
-  const G2Affine beta2 = one2(beta), delta2 = one2(delta), gen2 = one2(Fr::one());
-  const G1Affine gen1 = one1(Fr::one());
-  const std::vector<G1Affine> pIC = many1(ic), pL0 = many1(l0), pA = many1(A), pB1 = many1(B), pH = many1(h), pHH = many1(hh);
-  const std::vector<G1Affine> pL = sec.has_delta ? many1(lf) : pL0;
-  std::vector<G2Affine> pB2(n_vars);
-  g2.mul_many(B.data(), B.size(), pB2.data(), threads);
+  ZkeyParts p;
+  p.n_vars = n_vars;
+  p.n_public = n_pub;
+  p.domain_size = (uint32_t)n;
+  p.alpha1 = one1(alpha);
+  p.beta1 = one1(beta);
+  p.beta2 = one2(beta);
+  p.gamma2 = g2_generator();
+  p.delta1 = one1(delta);
+  p.delta2 = one2(delta);
+  p.coefs = std::move(coefs);
+  p.ic = many1(ic);
+  p.a = many1(A);
+  p.b1 = many1(B);
+  p.h = many1(h);
+  p.b2.resize(n_vars);
+  g2.mul_many(B.data(), B.size(), p.b2.data(), threads);
+  const std::vector<G1Affine> l_init = many1(l0), h_hash = many1(hh);
+  p.l = sec.has_delta ? many1(lf) : l_init;
   timer.stop(tm, "points");
 
   timer = PhaseTimer();
-  // The circuit hash, in the order `zkey new` feeds it: the header's points (gamma and delta
-  // are the generators before any contribution), then each section with its point count (u32,
-  // big-endian), except that the H part is (tau^(i+n) - tau^i) G1 under the count n - 1.
-  {
-    Blake2b512 hs;
-    hash_point(hs, alpha1);
-    hash_point(hs, beta1);
-    hash_point(hs, beta2);
-    hash_point(hs, gen2);
-    hash_point(hs, gen1);
-    hash_point(hs, gen2);
-    hash_points(hs, pIC);
-    const uint32_t nm1 = (uint32_t)(n - 1);
-    const uint8_t len[4] = {(uint8_t)(nm1 >> 24), (uint8_t)(nm1 >> 16), (uint8_t)(nm1 >> 8), (uint8_t)nm1};
-    hs.update(len, 4);
-    for (const G1Affine& p : pHH) hash_point(hs, p);
-    hash_points(hs, pL0);
-    hash_points(hs, pA);
-    hash_points(hs, pB1);
-    hash_points(hs, pB2);
-    hs.digest(info.cs_hash);
-  }
-
-  Out o;
-  o.raw("zkey", 4);
-  o.u32(1);
-  o.u32(10);
-  // 1: protocol (Groth16)
-  o.u32(1);
-  o.u64(4);
-  o.u32(1);
-  // 2: Groth16 header
-  o.u32(2);
-  o.u64(4 + 32 + 4 + 32 + 12 + 3 * 64 + 3 * 128);
-  o.u32(32);
-  o.u256le(Fq::modulus());
-  o.u32(32);
-  o.u256le(Fr::modulus());
-  o.u32(n_vars);
-  o.u32(n_pub);
-  o.u32((uint32_t)n);
-  o.lem(alpha1);
-  o.lem(beta1);
-  o.lem(beta2);
-  o.lem(gen2);
-  o.lem(delta1);
-  o.lem(delta2);
-  auto sec4 = [&]() {
-    o.u32(4);
-    o.u64(coefs.b.size());
-    o.raw(coefs.b.data(), coefs.b.size());
-  };
-  auto sec10 = [&]() {
-    o.u32(10);
-    o.u64(64 + 4);
-    o.raw(info.cs_hash, 64);
-    o.u32(0);
-  };
-  if (!sec.has_delta) {  // zkey new's order
-    sec4();
-    section(o, 3, pIC);
-    section(o, 9, pH);
-    section(o, 8, pL);
-    section(o, 5, pA);
-    section(o, 6, pB1);
-    section(o, 7, pB2);
-  } else {  // zkey contribute's order
-    section(o, 3, pIC);
-    sec4();
-    section(o, 5, pA);
-    section(o, 6, pB1);
-    section(o, 7, pB2);
-    section(o, 8, pL);
-    section(o, 9, pH);
-  }
-  sec10();
-  write_file_atomic(zkey_path, o.b);
+  cs_hash(p, l_init, h_hash, std::string(), info.cs_hash);
+  p.mpc.assign((const char*)info.cs_hash, 64);
+  p.mpc.append(4, '\0');  // no contribution yet
+  write_file_atomic(zkey_path, zkey_bytes(p, !sec.has_delta));
   timer.stop(tm, "write");
   return info;
 }

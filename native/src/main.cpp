@@ -2,6 +2,8 @@
 //
 //   zkmargin-prover prove <circuit_final.zkey> <witness.wtns> <proof.json> <public.json> [--threads N] [--timings]
 //   zkmargin-prover devsetup <circuit.r1cs> <out.zkey> --tau T --alpha A --beta B [--delta D] [--threads N] [--timings]
+//   zkmargin-prover newzkey <circuit.r1cs> <prepared.ptau> <out.zkey> [--threads N] [--timings]
+//   zkmargin-prover applykey <in.zkey> <out.zkey> [--threads N] [--timings]   (stdin: key, MPC section hex)
 //   zkmargin-prover test ...      (arithmetic / MSM / NTT / H drivers for the test suite; see testcmd.cpp)
 //   zkmargin-prover --version
 #include <cstdio>
@@ -12,6 +14,9 @@
 
 #include "binfile.hpp"
 #include "devsetup.hpp"
+#include "phase2.hpp"
+#include "zkeyfile.hpp"
+#include <iostream>
 #include "prover.hpp"
 #include "threads.hpp"
 
@@ -28,6 +33,11 @@ static void usage(FILE* f) {
                "usage: zkmargin-prover prove <circuit_final.zkey> <witness.wtns> <proof.json> <public.json> [--threads N] [--timings]\n"
                "       zkmargin-prover devsetup <circuit.r1cs> <out.zkey> --tau T --alpha A --beta B [--delta D] [--threads N] [--timings]\n"
                "                                  (INSECURE dev key from known secrets, decimal; prints JSON)\n"
+               "       zkmargin-prover newzkey <circuit.r1cs> <prepared.ptau> <out.zkey> [--h-tail HEX] [--threads N] [--timings]\n"
+               "                                  (snarkjs zkey new, natively; prints JSON)\n"
+               "       zkmargin-prover applykey <in.zkey> <out.zkey> [--threads N] [--timings]\n"
+               "                                  (phase-2 contribution: stdin holds the secret key (decimal) and\n"
+               "                                   the new MPC section (hex), one per line; prints the new deltas)\n"
                "       zkmargin-prover test <command> ...   (drivers for the test suite)\n"
                "       zkmargin-prover --version\n");
 }
@@ -148,6 +158,92 @@ static int cmd_devsetup(int argc, char** argv) {
   return 0;
 }
 
+// Positional arguments plus --threads / --timings.
+struct CommonArgs {
+  std::vector<std::string> pos;
+  int threads = hardware_threads();
+  bool timings = false;
+};
+static CommonArgs common_args(int argc, char** argv) {
+  CommonArgs a;
+  for (int i = 0; i < argc; i++) {
+    std::string s = argv[i];
+    if (s == "--threads") {
+      if (i + 1 >= argc) throw UsageError("--threads needs a value");
+      a.threads = parse_threads(argv[++i]);
+    } else if (s == "--timings") {
+      a.timings = true;
+    } else if (s.size() > 1 && s[0] == '-') {
+      throw UsageError("unknown option " + s);
+    } else {
+      a.pos.push_back(s);
+    }
+  }
+  return a;
+}
+
+static std::string unhex(const std::string& s, const char* what);
+
+static int cmd_newzkey(int argc, char** argv) {
+  std::string tail;
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; i++) {
+    if (std::string(argv[i]) == "--h-tail") {
+      if (i + 1 >= argc) throw UsageError("--h-tail needs a value");
+      tail = unhex(argv[++i], "--h-tail");
+      if (tail.size() != 64) throw UsageError("--h-tail needs 64 bytes of hex");
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  const CommonArgs a = common_args((int)rest.size(), rest.data());
+  if (a.pos.size() != 3) throw UsageError("newzkey needs 3 files: <circuit.r1cs> <prepared.ptau> <out.zkey>");
+  PhaseTimer total;
+  Timings tm;
+  tm.threads = a.threads;
+  const ZkeyNewInfo info = zkey_new(a.pos[0], a.pos[1], a.pos[2], tail, a.threads, &tm);
+  total.stop(&tm, "total");
+  std::printf("{\"csHash\":\"%s\",\"nVars\":%u,\"nPublic\":%u,\"constraints\":%u,\"domainSize\":%u,\"power\":%d,\"ptauPower\":%d}\n",
+              hex(info.cs_hash, 64).c_str(), info.n_vars, info.n_public, info.n_constraints, info.domain_size, info.power, info.ptau_power);
+  if (a.timings) std::fprintf(stderr, "%s\n", tm.json().c_str());
+  return 0;
+}
+
+static std::string unhex(const std::string& s, const char* what) {
+  if (s.size() % 2) throw UsageError(std::string(what) + ": odd number of hex digits");
+  std::string out;
+  for (size_t i = 0; i < s.size(); i += 2) {
+    auto nib = [&](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      throw UsageError(std::string(what) + ": not hex");
+    };
+    out.push_back((char)(nib(s[i]) * 16 + nib(s[i + 1])));
+  }
+  return out;
+}
+
+static int cmd_applykey(int argc, char** argv) {
+  const CommonArgs a = common_args(argc, argv);
+  if (a.pos.size() != 2) throw UsageError("applykey needs 2 files: <in.zkey> <out.zkey>");
+  std::string key_line, mpc_line;
+  if (!std::getline(std::cin, key_line) || !std::getline(std::cin, mpc_line)) throw UsageError("applykey reads two lines on stdin: the key, the MPC section in hex");
+  const U256 key = parse_secret("the key", key_line.c_str());
+  const std::string mpc = unhex(mpc_line, "the MPC section");
+  PhaseTimer total;
+  Timings tm;
+  tm.threads = a.threads;
+  const ApplyKeyResult r = apply_key(a.pos[0], a.pos[1], key, mpc, a.threads, &tm);
+  total.stop(&tm, "total");
+  uint8_t d1[64], d2[128];
+  store_g1(r.delta1, d1);
+  store_g2(r.delta2, d2);
+  std::printf("{\"delta1\":\"%s\",\"delta2\":\"%s\"}\n", hex(d1, 64).c_str(), hex(d2, 128).c_str());
+  if (a.timings) std::fprintf(stderr, "%s\n", tm.json().c_str());
+  return 0;
+}
+
 int main(int argc, char** argv) {
   try {
     if (argc < 2) {
@@ -164,6 +260,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd == "prove") return cmd_prove(argc - 2, argv + 2);
+    if (cmd == "newzkey") return cmd_newzkey(argc - 2, argv + 2);
+    if (cmd == "applykey") return cmd_applykey(argc - 2, argv + 2);
     if (cmd == "devsetup") return cmd_devsetup(argc - 2, argv + 2);
     if (cmd == "test") return test_main(argc - 2, argv + 2);
     throw UsageError("unknown command \"" + cmd + "\"");
