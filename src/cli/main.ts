@@ -239,7 +239,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
             [
               `${r.insecure ? "INSECURE dev " : ""}setup of "${config.name}": ${r.constraints} constraints (2^${r.power} domain)`,
               `  ptau          ${r.ptau.label}`,
-              `  key made by   ${r.method === "native-dev" ? "the native binary, from the dev seed's secrets" : "snarkjs"}`,
+              `  key made by   ${r.method === "native-dev" ? "the native binary, from the dev seed's secrets" : r.method === "native" ? "the native binary (snarkjs's file formats)" : "snarkjs"}`,
               `  contributions ${r.contributions.map((c) => c.name).join(", ")}${r.beacon ? `, beacon ${r.beacon.hash.slice(0, 16)}...` : ""}`,
               `  zkey verify   ${r.verified ? "ok" : "skipped (dev setup; add --verify to run it)"}`,
               `  zkey          ${a.zkey}`,
