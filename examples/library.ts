@@ -1,8 +1,10 @@
 /**
- * zkmargin as a library: the example of README's "Use as a library", kept compiling by
- * test/index.test.ts. Run it from a project that installed zkmargin (ethers 6 beside it) with
- * `npx tsx node_modules/zkmargin/examples/library.ts`; the first run makes the INSECURE dev setup
- * of the `small` circuit (a few minutes; cached after).
+ * zkmargin as a library: the program of README's "Use as a library", as it stands there (the
+ * README's code block is this file from its first import on). test/index.test.ts type-checks it
+ * against the package's exports; test/consumer/consumer.test.ts copies the README's text into a
+ * project that installed the packed package, compiles it with the README's tsconfig.json (TypeScript
+ * 5 and 7) and runs it. It reads only files the installed package ships (its examples/); the first
+ * run makes the INSECURE dev setup of the `small` circuit (a few minutes; cached after).
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -25,13 +27,14 @@ import {
   ShortfallError,
 } from "zkmargin";
 
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+// The example parameters and book ship inside the package (node_modules/zkmargin/examples/).
+const example = (file: string) => fileURLToPath(new URL(`examples/${file}`, import.meta.resolve("zkmargin/package.json")));
 
 try {
   // 1. The pool's published risk parameters and the prover's private book (strict JSON: a key
   //    given twice is an error, and so is any value outside its rule, naming the field).
-  const params = parseRiskParams(readJsonFile(here("./params.json"), "risk parameters"));
-  const portfolio = parsePortfolio(readJsonFile(here("./hedged-book.json"), "portfolio"), params);
+  const params = parseRiskParams(readJsonFile(example("params.json"), "risk parameters"));
+  const portfolio = parsePortfolio(readJsonFile(example("hedged-book.json"), "portfolio"), params);
 
   // 2. The exact margin check, at 1.25x health with a 10,000.00 USD credit limit (in cents).
   const healthBps = 12500;

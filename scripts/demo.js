@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// `npm run demo`: the whole flow on the embedded example data.
+// `npm run demo`: the whole flow on the embedded example data, each command with the part of its
+// output that matters here (the commands themselves print more: run them to see it).
 // 1. the risk oracle builds risk parameters from examples/market.json and computes their root;
 // 2. the prover checks five example books against them at the pool's 12,500 bps (1.25x), among
-//    them a BTC/ETH pair trade that per-group margin refuses (its per-group breakdown is printed);
+//    them a BTC/ETH pair trade that per-group margin refuses (its per-group requirements shown);
 // 3. trusted setups of the "small" circuit and of its verified-mode twin "small-verified" (INSECURE
-//    dev ptau, cached after the first run);
-// 4. the prover proves the hedged book privately, and a verifier checks the proof bundle;
+//    dev keys, cached after the first run);
+// 4. the prover proves the hedged book privately; the demo shows once what the verifier receives
+//    (the bundle's fields) next to what stayed private (the opening), and a verifier checks it;
 // 5. proving the naked book is refused with its shortfall;
 // 6. on an embedded in-process EVM: deploy the pool's contracts, post the root, prove with the
 //    contract's context for the trader's account and a 15,000 USD credit limit, submit, read the
@@ -20,27 +22,64 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
+// No progress lines from the long steps unless asked for (ZKMARGIN_PROGRESS=1): the demo says
+// itself which steps are slow, and snarkjs's logging (a setup's raw hash dumps) stays out of it.
+process.env.ZKMARGIN_PROGRESS ??= "0";
 const { runCli } = await import(join(root, "dist/src/cli/main.js"));
+const { checkOpening, parseRiskParams, portfolioToJson } = await import(join(root, "dist/src/index.js"));
 const out = join(root, ".cache/demo");
 mkdirSync(out, { recursive: true });
 const params = join(out, "params.json");
 
-const step = (title) => process.stdout.write(`\n=== ${title} ===\n\n`);
-const run = async (argv, expect) => {
-  process.stdout.write(`$ zkmargin ${argv.join(" ").replaceAll(root, "")}\n`);
-  const code = await runCli(argv);
+const rel = (text) => text.replaceAll(`${root}/`, "").replaceAll(root, ".");
+const say = (text = "") => process.stdout.write(`${text}\n`);
+const step = (title) => say(`\n== ${title} ==`);
+const linesOf = (chunks) => chunks.join("").split("\n").filter((l, i, all) => i < all.length - 1 || l !== "");
+
+/**
+ * Runs a zkmargin command in-process and prints it with the lines of its output the demo shows:
+ * `show` picks them from stdout (default: all); a command that fails as expected shows its
+ * `error:` lines. An unexpected exit code prints the command's whole output and stops the demo.
+ */
+const run = async (argv, expect, show = (lines) => lines) => {
+  say(`$ zkmargin ${rel(argv.join(" "))}`);
+  const stdout = [];
+  const stderr = [];
+  const t0 = Date.now();
+  const slow = setInterval(() => process.stdout.isTTY && say(`  ... ${Math.round((Date.now() - t0) / 1000)} s`), 30_000);
+  let code;
+  try {
+    code = await runCli(argv, { out: (t) => stdout.push(t.endsWith("\n") ? t : `${t}\n`), err: (t) => stderr.push(t.endsWith("\n") ? t : `${t}\n`) });
+  } finally {
+    clearInterval(slow);
+  }
   if (!expect.includes(code)) {
+    process.stdout.write(stdout.join(""));
+    process.stderr.write(stderr.join(""));
     process.stderr.write(`demo: expected exit ${expect.join(" or ")}, got ${code}\n`);
     process.exit(1);
   }
-  return code;
+  const shown = code === 0 ? show(linesOf(stdout)) : linesOf(stderr).filter((l) => /^(error|invalid)\b/.test(l));
+  for (const l of shown) say(rel(l));
+  return { code, stdout: linesOf(stdout) };
 };
+/** Of check's breakdown: the per-group requirements and the verdict. */
+const verdict = (lines) => {
+  const from = lines.findIndex((l) => l.startsWith("Requirement per risk group"));
+  return lines.slice(from).filter((l) => l.startsWith("  ") || /^(Requirement per|required at|haircut-adjusted|excess|shortfall|health|PASS|FAIL)/.test(l));
+};
+/** The first line of a command's output and its INSECURE notice. */
+const headline = (lines) => [...lines.slice(0, 1), ...lines.slice(1).filter((l) => /^INSECURE/.test(l))];
+/** A long number (decimal or hex) as its first and last digits. */
+const abbrev = (v) => (typeof v === "string" && v.length > 24 && /^(0x)?[0-9a-fA-F]+$/.test(v) ? `${v.slice(0, 12)}...${v.slice(-6)}` : String(v));
 
-step("Risk oracle: risk arrays from market data");
-await run(["params", "build", join(root, "examples/market.json"), "-o", params], [0]);
-step("Risk oracle: the root the pool posts on-chain");
-await run(["params", "root", params], [0]);
+say("zkmargin demo: a pool's risk parameters; five books checked against them; one proven without");
+say("showing it, and what its verifier receives; the proof on-chain as a credit line; verified mode.");
+say(`Files go to ${rel(out)}/. Each command is shown with the lines of its output that matter here.`);
+
+step("Risk oracle: risk parameters from market data, and the root the pool posts on-chain");
+await run(["params", "build", join(root, "examples/market.json"), "-o", params], [0], (lines) => lines.filter((l) => /^(wrote|paramsRoot)/.test(l)));
 
 const books = [
   ["hedged-book.json", "a hedged options book: scenario netting keeps the requirement low", 0],
@@ -52,40 +91,85 @@ const books = [
 const results = [];
 for (const [file, what, expected] of books) {
   step(`Prover: ${what}`);
-  const code = await run(["check", "--params", params, "--portfolio", join(root, "examples", file), "--health-bps", "12500"], [expected]);
+  // check prints its breakdown on stdout whether the book passes (exit 0) or not (exit 1)
+  const argv = ["check", "--params", params, "--portfolio", join(root, "examples", file), "--health-bps", "12500"];
+  say(`$ zkmargin ${rel(argv.join(" "))}`);
+  const text = [];
+  const code = await runCli(argv, { out: (t) => text.push(t.endsWith("\n") ? t : `${t}\n`), err: () => {} });
+  if (code !== expected) {
+    process.stdout.write(text.join(""));
+    process.stderr.write(`demo: expected exit ${expected}, got ${code}\n`);
+    process.exit(1);
+  }
+  for (const l of verdict(linesOf(text))) say(l);
   results.push([file, code === 0 ? "PASS" : "FAIL"]);
 }
-step("Trusted setup of the small circuit (INSECURE dev ptau; cached after the first run)");
-await run(["setup", "--config", "small"], [0]);
-step("Trusted setup of the small-verified circuit: the same book over venue-signed statements (INSECURE; cached)");
-await run(["setup", "--config", "small-verified"], [0]);
+
+step("Trusted setups of the small circuit and its verified-mode twin (INSECURE dev keys; minutes the first time, cached after)");
+await run(["setup", "--config", "small"], [0], headline);
+await run(["setup", "--config", "small-verified"], [0], headline);
 
 const proof = join(out, "proof.json");
 const opening = join(out, "opening.json");
 // A verifier's fresh challenge (off-chain); on-chain the pool's contract derives it.
 const context = `0x${randomBytes(31).toString("hex")}`;
 step("Prover: prove the hedged book at 12,500 bps without revealing it");
-await run(["prove", "--params", params, "--portfolio", join(root, "examples/hedged-book.json"), "--health-bps", "12500", "--context", context, "-o", proof, "--opening", opening], [0]);
+await run(["prove", "--params", params, "--portfolio", join(root, "examples/hedged-book.json"), "--health-bps", "12500", "--context", context, "-o", proof, "--opening", opening], [0], headline);
+
+step("What the verifier receives, and what stays with the prover");
+const bundle = JSON.parse(readFileSync(proof, "utf8"));
+const notes = {
+  config: "the circuit",
+  paramsRoot: "the published parameters",
+  healthBps: "the claim: health >= 1.25x",
+  creditLimitCents: "the debt the claim covers",
+  context: "the verifier's challenge: no replay",
+  commitment: "binds the book without showing it",
+  publicSignals: "what the proof is checked against: commitment, paramsRoot, healthBps + creditLimitCents * 2^32, context",
+};
+const shape = (v) => {
+  if (Array.isArray(v)) return `[${v.map(abbrev).join(", ")}]`;
+  if (v && typeof v === "object") return Object.entries(v).map(([k, x]) => `${k} ${Array.isArray(x) ? `(${x.flat().length} numbers)` : abbrev(x)}`).join(", ");
+  return abbrev(v);
+};
+say(`PUBLIC: ${rel(proof)}, the proof bundle: all that a verifier (or the pool's contract) receives`);
+for (const [k, v] of Object.entries(bundle)) say(`  ${k.padEnd(17)} ${shape(v)}${notes[k] ? `  (${notes[k]})` : ""}`);
+const open = JSON.parse(readFileSync(opening, "utf8"));
+const held = portfolioToJson(checkOpening(open, parseRiskParams(JSON.parse(readFileSync(params, "utf8")))).portfolio);
+const holdings = (o) => Object.entries(o).map(([symbol, q]) => `${q} ${symbol}`).join(", ");
+say(`PRIVATE: ${rel(opening)}, the commitment's opening: never sent to the verifier (an attestor may see it)`);
+say(`  salt              ${open.salt}`);
+say(`  collateral        ${holdings(held.collateral)}`);
+say(`  positions         ${holdings(held.positions)}`);
+say("  and every figure computed from them: values, losses, requirement, health (check's breakdown)");
+const sent = JSON.stringify(bundle);
+const leaked = [open.salt.slice(2), ...Object.keys(held.collateral), ...Object.keys(held.positions)].filter((x) => sent.includes(x));
+if (leaked.length > 0) throw new Error(`demo: the bundle contains ${leaked.join(", ")}`);
+say(`The opening opens the bundle's commitment ${abbrev(bundle.commitment)} (checkOpening); the bundle holds neither the salt nor any holding's name.`);
+
 step("Verifier: check the bundle against the published parameters and its challenge");
 await run(["verify", proof, "--params", params, "--min-health-bps", "12500", "--context", context], [0]);
 step("Prover: the naked book cannot be proven");
 await run(["prove", "--params", params, "--portfolio", join(root, "examples/naked-short-calls.json"), "--health-bps", "12500", "--context", context, "-o", join(out, "never.json")], [1]);
 
 step("Pool: deploy both verifiers, the registry, attestation contract and example pool (embedded EVM)");
-await run(["chain", "deploy"], [0]);
+await run(["chain", "deploy"], [0], (lines) => lines.filter((l) => !/^wrote /.test(l)));
 step("Risk oracle: post the parameters' root on-chain");
 const validUntil = String(Math.floor(Date.now() / 1000) + 7 * 86400);
 await run(["chain", "post-params", params, "--valid-until", validUntil], [0]);
+const contextFor = async () => {
+  const captured = [];
+  if ((await runCli(["chain", "context", "--json"], { out: (t) => captured.push(t), err: (t) => process.stderr.write(t) })) !== 0) process.exit(1);
+  const c = JSON.parse(captured.join(""));
+  say(`$ zkmargin chain context\n${c.context}  (account ${c.account}, nonce ${c.nonce})`);
+  return c;
+};
 step("Trader: the context the contract will derive for the trader's account and nonce");
-const captured = [];
-const code = await runCli(["chain", "context", "--json"], { out: (t) => captured.push(t), err: (t) => process.stderr.write(t) });
-if (code !== 0) process.exit(1);
-const ctx = JSON.parse(captured.join(""));
-process.stdout.write(`$ zkmargin chain context\n${ctx.context}  (account ${ctx.account}, nonce ${ctx.nonce})\n`);
+const ctx = await contextFor();
 const chainProof = join(out, "proof-onchain.json");
 step("Trader: prove bound to that context with a 15,000 USD credit limit, then submit one transaction");
-// the hedged book covers at most 71,591.58 / 1.25 - 38,942.43 = 18,330.83 USD of credit at 1.25x
-await run(["prove", "--params", params, "--portfolio", join(root, "examples/hedged-book.json"), "--health-bps", "12500", "--credit-limit", "15000", "--context", ctx.context, "-o", chainProof], [0]);
+// the hedged book covers at most 71,591.57 / 1.25 - 38,942.44 = 18,330.81 USD of credit at 1.25x
+await run(["prove", "--params", params, "--portfolio", join(root, "examples/hedged-book.json"), "--health-bps", "12500", "--credit-limit", "15000", "--context", ctx.context, "-o", chainProof], [0], headline);
 await run(["chain", "submit", chainProof], [0]);
 step("Pool: is the account healthy at 1.25x, and what may it owe?");
 await run(["chain", "status", ctx.account, "--min-health-bps", "12500"], [0]);
@@ -110,7 +194,7 @@ const exchangeKey = file("exchange.key.json", {
 });
 const custodianKey = join(out, "custodian.key.json");
 rmSync(custodianKey, { force: true }); // keygen never overwrites a key
-await run(["venue", "keygen", "-o", custodianKey], [0]);
+await run(["venue", "keygen", "-o", custodianKey], [0], (lines) => lines.filter((l) => /^wrote/.test(l)));
 const base = JSON.parse(readFileSync(params, "utf8"));
 const venueParams = file("params-venues.json", {
   ...base,
@@ -130,20 +214,20 @@ await run(["venue", "sign", custodianHoldings, "--account", ctx.account, "--as-o
 step("Anyone: check a statement against the parameters (signature, listed key, freshness, account)");
 await run(["venue", "verify", custodianStmt, "--params", venueParams, "--account", ctx.account], [0]);
 step("Trader: prove from the two statements alone, bound to the contract's next context, with a 15,000 USD credit limit");
-const next = [];
-if ((await runCli(["chain", "context", "--json"], { out: (t) => next.push(t), err: (t) => process.stderr.write(t) })) !== 0) process.exit(1);
-const vctx = JSON.parse(next.join(""));
-process.stdout.write(`$ zkmargin chain context\n${vctx.context}  (account ${vctx.account}, nonce ${vctx.nonce})\n`);
+const vctx = await contextFor();
 const verifiedProof = join(out, "proof-verified.json");
 await run(
   ["prove", "--params", venueParams, "--statement", exchangeStmt, "--statement", custodianStmt, "--account", ctx.account, "--health-bps", "12500", "--credit-limit", "15000", "--context", vctx.context, "-o", verifiedProof],
   [0],
+  headline,
 );
 step("Verifier: the bundle is a verified proof for the trader's account");
-await run(["verify", verifiedProof, "--params", venueParams, "--account", ctx.account, "--min-health-bps", "12500", "--context", vctx.context], [0]);
+await run(["verify", verifiedProof, "--params", venueParams, "--account", ctx.account, "--min-health-bps", "12500", "--context", vctx.context], [0], (lines) =>
+  lines.filter((l) => /^(ok +(mode|verified|account) |VALID|INSECURE)/.test(l)),
+);
 step("Trader: submit it (submitVerified: the proof's account must be the sender); the pool records a verified attestation");
 await run(["chain", "submit", verifiedProof], [0]);
-await run(["chain", "status", ctx.account, "--min-health-bps", "12500"], [0]);
+await run(["chain", "status", ctx.account, "--min-health-bps", "12500"], [0], (lines) => lines.filter((l) => /HEALTHY| (credit limit|epoch|verified) /.test(l)));
 step("A statement edited after signing (the custodian's USDC raised tenfold) is refused");
 const forged = JSON.parse(readFileSync(custodianStmt, "utf8"));
 forged.collateral["1"] = (BigInt(forged.collateral["1"]) * 10n).toString();
@@ -152,7 +236,7 @@ await run(["venue", "verify", forgedStmt, "--params", venueParams], [1]);
 await run(["prove", "--params", venueParams, "--statement", exchangeStmt, "--statement", forgedStmt, "--account", ctx.account, "--health-bps", "12500", "--context", vctx.context, "-o", join(out, "never-verified.json")], [1, 2]);
 
 step("Summary at 12,500 bps");
-for (const [file, verdict] of results) process.stdout.write(`  ${verdict}  examples/${file}\n`);
-process.stdout.write(`  proof bundle ${proof.replace(root, "")} (public), commitment opening ${opening.replace(root, "")} (PRIVATE)\n`);
-process.stdout.write(`  on-chain: ${ctx.account} attested healthy at 12,500 bps with a 15,000 USD credit limit on the embedded EVM; borrowed 10,000, a further 6,000 refused, repaid 4,000\n`);
-process.stdout.write(`  verified: the same book as two venues' signed statements, proven from the statements alone and recorded as verified on-chain; a tampered statement refused\n`);
+for (const [name, result] of results) say(`  ${result}  examples/${name}`);
+say(`  proof bundle ${rel(proof)} (public), commitment opening ${rel(opening)} (PRIVATE)`);
+say(`  on-chain: ${ctx.account} attested healthy at 12,500 bps with a 15,000 USD credit limit on the embedded EVM; borrowed 10,000, a further 6,000 refused, repaid 4,000`);
+say("  verified: the same book as two venues' signed statements, proven from the statements alone and recorded as verified on-chain; a tampered statement refused");

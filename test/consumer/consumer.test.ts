@@ -16,8 +16,10 @@ import { repoFile } from "../helpers.js";
 // (library checks on), compiled and run with node: it proves a book from the package's examples,
 // verifies it with the SDK, submits it through ethers and reads the attestation back through the
 // typed factories. Two TypeScripts: 5.9 and 7 (what `npm install typescript` gives now; installed
-// under the alias typescript7), each checking consumer.ts and the package's declarations entry point
-// by entry point with no @types/node. Each command's stdout and stderr are in the failure message.
+// under the alias typescript7), each checking the package's declarations entry point by entry point
+// with no @types/node, and README's "Use as a library" program, taken from the installed README
+// with its tsconfig.json, compiled and run as README says. Each command's stdout and stderr are in
+// the failure message.
 const ROOT = repoFile("");
 const HEALTH_BPS = 12500;
 const CREDIT_LIMIT_CENTS = "1500000"; // app.mts proves 15,000.00 USD
@@ -93,6 +95,15 @@ describe("consumer: the packed package installed into a fresh project (TypeScrip
     version === 5
       ? run(label, "npx", ["--no", "--", "tsc", ...args], { cwd })
       : run(label, process.execPath, [join(proj, "node_modules", "typescript7", "bin", "tsc"), ...args], { cwd });
+  /** The first fenced block of a language in README's "Use as a library" section (the installed README's). */
+  const readmeBlock = (lang: string): string => {
+    const readme = readFileSync(join(proj, "node_modules", "zkmargin", "README.md"), "utf8");
+    const section = readme.split(/^## Use as a library\s*$/m)[1]?.split(/^## /m)[0];
+    assert.ok(section, "the installed README has no '## Use as a library' section");
+    const block = new RegExp(`^\`\`\`${lang}\n([\\s\\S]*?)^\`\`\`$`, "m").exec(section)?.[1];
+    assert.ok(block, `README's "Use as a library" has no \`\`\`${lang} block`);
+    return block;
+  };
   const json = (label: string, text: string): any => {
     try {
       return JSON.parse(text);
@@ -317,6 +328,25 @@ describe("consumer: the packed package installed into a fresh project (TypeScrip
       }
     }
     assert.equal(failures.length, 0, failures.join("\n\n"));
+  });
+
+  it("README's 'Use as a library' program with README's tsconfig.json compiles under TypeScript 5.9 and 7 and runs as README says", async () => {
+    assert.ok(installed, "not installed: an earlier step failed");
+    // README: save the program as app.ts in the project ("type": "module") next to its
+    // tsconfig.json, `npx tsc && node app.js`.
+    const dir = join(proj, "readme-app");
+    mkdirSync(dir, { recursive: true });
+    const tsconfig = readmeBlock("json");
+    assert.deepEqual(JSON.parse(tsconfig).files, ["app.ts"], "README's tsconfig.json is not the one for app.ts");
+    writeFileSync(join(dir, "tsconfig.json"), tsconfig);
+    writeFileSync(join(dir, "app.ts"), readmeBlock("ts"));
+    await tsc(5, "tsc 5.9 (README's program)", ["--noEmit"], dir);
+    await tsc(7, "tsc 7 (README's program)", [], dir);
+    assert.ok(existsSync(join(dir, "app.js")), "tsc wrote no app.js");
+    const r = await run("node app.js (README's program)", process.execPath, ["app.js"], { cwd: dir });
+    assert.match(r.out, /^PASS at 12500 bps$/m, r.out + r.err);
+    assert.match(r.out, /^opening matches commitment true$/m, r.out + r.err);
+    assert.match(r.out, /^VALID \(INSECURE dev key\)$/m, r.out + r.err);
   });
 
   it("consumer.js proves, verifies, submits through ethers and reads the attestation back through the typed factory", async () => {
