@@ -32,7 +32,7 @@ const { verifyMargin } = await dist("src/prove/verify.js");
 
 // ---------------------------------------------------------------- arguments
 function parseArgs(argv) {
-  const out = { configs: Object.keys(CONFIGS).filter((c) => c !== "large"), runs: 5, healthBps: 12500, gas: true, verified: true, native: true };
+  const out = { configs: Object.keys(CONFIGS).filter((c) => c !== "large"), runs: 5, healthBps: 12500, gas: true, verified: true, native: true, setup: true };
   const args = argv.filter((a) => a !== "--");
   for (let i = 0; i < args.length; i++) {
     let [k, v] = args[i].split(/=(.*)/s, 2);
@@ -47,8 +47,9 @@ function parseArgs(argv) {
     else if (k === "--no-gas") out.gas = false;
     else if (k === "--no-verified") out.verified = false;
     else if (k === "--no-native") out.native = false;
+    else if (k === "--no-setup") out.setup = false;
     else if (k === "-h" || k === "--help") {
-      process.stdout.write("usage: npm run bench [-- --config small,standard] [--runs 5] [--health-bps 12500] [--no-gas] [--no-verified] [--no-native]\n(--config= with no configuration runs only the gas step)\n");
+      process.stdout.write("usage: npm run bench [-- --config small,standard] [--runs 5] [--health-bps 12500] [--no-gas] [--no-verified] [--no-native] [--no-setup]\n(--config= with no configuration runs only the gas step)\n");
       process.exit(0);
     } else throw new Error(`unknown argument ${JSON.stringify(args[i])}`);
   }
@@ -617,6 +618,14 @@ try {
     const n = await measureNative({ runs: Math.min(opts.runs, 3), log });
     writeFileSync(join(resultsDir, "native.json"), `${JSON.stringify(n, null, 2)}\n`);
     process.stdout.write(`\n${nativeTable(n)}\n`);
+  }
+  if (opts.setup) {
+    log("setup: scripts/bench-setup.mjs (native INSECURE dev keys of small and standard; a production ceremony on small)");
+    const { measureSetup, setupTable } = await import("./bench-setup.mjs");
+    const s = await measureSetup({ runs: Math.min(opts.runs, 3), log });
+    s.machine = machine;
+    writeFileSync(join(resultsDir, "setup.json"), `${JSON.stringify(s, null, 2)}\n`);
+    process.stdout.write(`\nTrusted setup (bench/results/setup.json):\n\n${setupTable(s)}\n`);
   }
   const missed = Object.values(latest).flatMap((r) => Object.entries(r.targets).filter(([, t]) => !t.met).map(([k, t]) => `${r.config} ${k}: ${t.measured} (target ${t.target})`));
   if (missed.length) process.stdout.write(`\nMissed targets:\n${missed.map((m) => `  - ${m}`).join("\n")}\n`);
