@@ -59,7 +59,8 @@ export function circuitHash(config: CircuitConfig): string {
   return h.digest("hex");
 }
 
-function runCircom(args: string[], cwd: string): Promise<string> {
+/** Runs circom2 (WASI) with `args` from `cwd`; resolves with its output, rejects on an error. */
+export function runCircom(args: string[], cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [circom2Cli(), ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
