@@ -16,7 +16,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { circuitHash, runCircom } from "../circuit/compile.js";
 import { cacheDir, circuitsDir, commonAncestor, nodeModulesFor, packageRoot } from "../circuit/paths.js";
-import { type CircuitConfig, mainCircomSource } from "../config/circuits.js";
+import { CONFIGS, type CircuitConfig, mainCircomSource, VERIFIED_CONFIGS } from "../config/circuits.js";
 import { type ProgressFn, silent, timed } from "../util/progress.js";
 
 /** The runtime the generated code is compiled against, and the field code it uses. */
@@ -30,8 +30,10 @@ const RUNTIME_SOURCES = ["fr.cpp", "calcwit.cpp", "driver.cpp"];
  */
 const GENERATED_FLAGS = ["-std=c++17", "-O1", "-w"];
 const RUNTIME_FLAGS = ["-std=c++17", "-O2", "-Wall", "-Wextra"];
-/** Split the generated code into parts of about this many bytes (each one g++ process). */
-const PART_BYTES = 4 << 20;
+/** Bump when compactConstantCopies changes what it writes: it is part of every calculator's hash. */
+const REWRITE_VERSION = 2;
+/** Split the compacted generated code into parts of about this many bytes (each one g++ process). */
+const PART_BYTES = 1 << 20;
 
 export interface NativeWitnessStatus {
   available: boolean;
@@ -70,7 +72,7 @@ export function witnessRuntimeHash(): string {
   const h = createHash("sha256");
   for (const f of RUNTIME_FILES) h.update(f).update("\0").update(readFileSync(join(runtimeDir(), f))).update("\0");
   for (const f of FIELD_FILES) h.update(f).update("\0").update(readFileSync(join(packageRoot(), "native", "src", f))).update("\0");
-  h.update(JSON.stringify([GENERATED_FLAGS, RUNTIME_FLAGS, PART_BYTES]));
+  h.update(JSON.stringify([GENERATED_FLAGS, RUNTIME_FLAGS, REWRITE_VERSION]));
   return h.digest("hex");
 }
 
@@ -131,6 +133,18 @@ export function nativeWitnessForHash(hash: string): NativeWitnessStatus {
   return statusOf(join(witnessRoot(), dir), hash, label);
 }
 
+/** The configuration whose circuit has this hash (with the sources here), if any. */
+export function configNameForHash(hash: string): string | undefined {
+  for (const c of [...Object.values(CONFIGS), ...Object.values(VERIFIED_CONFIGS)]) {
+    try {
+      if (circuitHash(c) === hash) return c.name;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 interface RunResult {
   code: number;
   stdout: string;
@@ -187,8 +201,9 @@ const CONST_COPY = /^Fr_copy\(aux_dest,&circuitConstants\[(\d+)\]\);$/;
  *     Fr_copy(aux_dest,&circuitConstants[S]);
  *     }
  *
- * A run of them becomes one table of (D, S) pairs and one call that does the same copies in the
- * same order (Fr_copyConstants, runtime/fr.cpp): a fifth of the code to compile, and faster.
+ * A run of them becomes one table of (D, S, n) triples (n consecutive variables from n consecutive
+ * constants) and one call that does the same copies in the same order (Fr_copyConstants,
+ * runtime/fr.cpp): a fifth of the code to compile, and faster.
  */
 export function compactConstantCopies(lines: string[]): string[] {
   const out: string[] = [];
@@ -200,15 +215,22 @@ export function compactConstantCopies(lines: string[]): string[] {
     return d && c ? [d[1]!, c[1]!] : undefined;
   };
   while (i < lines.length) {
-    const pairs: string[] = [];
+    // (D, S, n): n consecutive destinations from n consecutive constants
+    const runs: [number, number, number][] = [];
+    let copies = 0;
     let b: [string, string] | undefined;
     let k = i;
     while ((b = blockAt(k))) {
-      pairs.push(`${b[0]},${b[1]}`);
+      const d = Number(b[0]);
+      const c = Number(b[1]);
+      const last = runs[runs.length - 1];
+      if (last && last[0] + last[2] === d && last[1] + last[2] === c) last[2]++;
+      else runs.push([d, c, 1]);
+      copies++;
       k += 6;
     }
-    if (pairs.length >= 2) {
-      out.push("{", `static const uint32_t zkm_copies[] = {${pairs.join(",")}};`, `Fr_copyConstants(lvar, circuitConstants, zkm_copies, ${pairs.length});`, "}");
+    if (copies >= 2) {
+      out.push("{", `static const uint32_t zkm_copies[] = {${runs.map((r) => r.join(",")).join(",")}};`, `Fr_copyConstants(lvar, circuitConstants, zkm_copies, ${runs.length});`, "}");
       i = k;
     } else {
       out.push(lines[i]!);
@@ -220,11 +242,15 @@ export function compactConstantCopies(lines: string[]): string[] {
 
 /**
  * Splits circom's generated <circuit>.cpp into translation units at top-level function definitions
- * (the generated code is not indented: a definition is a line starting with `void`). The first part
+ * (the generated code is not indented: a definition is a line starting with `void`), after
+ * compactConstantCopies: at least `minParts`, of about `partBytes` each. The first part
  * keeps the prelude (function tables, sizes); every part declares every function.
  */
-export function splitGeneratedCpp(source: string, parts: number): string[] {
+export function splitGeneratedCpp(source: string, minParts: number, partBytes = PART_BYTES): string[] {
   const lines = compactConstantCopies(source.split("\n"));
+  let bytes = 0;
+  for (const l of lines) bytes += l.length + 1;
+  const parts = Math.max(minParts, Math.ceil(bytes / partBytes));
   const starts: number[] = [];
   const decls: string[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -339,7 +365,7 @@ export async function buildWitnessCalculator(args: {
     const datFile = generated.replace(/\.cpp$/, ".dat");
     // 2. compact, split, compile in parallel, link
     const source = readFileSync(generated, "utf8");
-    const parts = splitGeneratedCpp(source, Math.max(jobs, Math.ceil(source.length / PART_BYTES)));
+    const parts = splitGeneratedCpp(source, jobs);
     const objDir = join(tmp, "obj");
     mkdirSync(objDir);
     const partFiles = parts.map((p, i) => {

@@ -168,8 +168,8 @@ void shiftBy(PFrElement r, PFrElement a, PFrElement b, bool left) {
 
 }  // namespace
 
-void Fr_copyConstants(FrElement* lvar, const FrElement* constants, const uint32_t* pairs, uint32_t n) {
-  for (uint32_t k = 0; k < n; k++) lvar[pairs[2 * k]] = constants[pairs[2 * k + 1]];
+void Fr_copyConstants(FrElement* lvar, const FrElement* constants, const uint32_t* runs, uint32_t n) {
+  for (uint32_t k = 0; k < n; k++, runs += 3) std::memcpy(&lvar[runs[0]], &constants[runs[1]], sizeof(FrElement) * runs[2]);
 }
 
 void Fr_add(PFrElement r, PFrElement a, PFrElement b) {

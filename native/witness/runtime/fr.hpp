@@ -35,9 +35,9 @@ extern FrElement Fr_q;
 ZKM_WITNESS_INLINE void Fr_copy(PFrElement r, const FrElement* a) { *r = *a; }
 inline void Fr_copyn(PFrElement r, const FrElement* a, int n) { std::memmove(r, a, sizeof(FrElement) * (size_t)n); }
 
-// lvar[pairs[2k]] = constants[pairs[2k + 1]] for k = 0..n-1, in order (see compactConstantCopies
-// in src/prove/nativeWitness.ts).
-void Fr_copyConstants(FrElement* lvar, const FrElement* constants, const uint32_t* pairs, uint32_t n);
+// For each of the n triples (D, S, m), in order: lvar[D + j] = constants[S + j] for j < m (see
+// compactConstantCopies in src/prove/nativeWitness.ts).
+void Fr_copyConstants(FrElement* lvar, const FrElement* constants, const uint32_t* runs, uint32_t n);
 
 void Fr_add(PFrElement r, PFrElement a, PFrElement b);
 void Fr_sub(PFrElement r, PFrElement a, PFrElement b);
