@@ -2,7 +2,10 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { packageRoot } from "../circuit/paths.js";
+import { getConfig } from "../config/circuits.js";
 import { nativeProverStatus } from "../prove/native.js";
+import { buildNativeWitness, nativeWitnessStatus } from "../prove/nativeWitness.js";
+import { terminalProgress } from "../util/progress.js";
 import { printJson } from "./output.js";
 
 interface Io {
@@ -20,7 +23,7 @@ function statusLine(s: ReturnType<typeof nativeProverStatus>): string {
  * manager skipped install scripts, or after installing a compiler).
  */
 export function addNativeCommands(program: Command, io: Io, setExit: (code: number) => void): void {
-  const native = program.command("native").description("the native Groth16 prover: status, and build");
+  const native = program.command("native").description("the native Groth16 prover and witness calculators: status, and build");
   native
     .command("status", { isDefault: true })
     .description("say whether the native prover is built and will be used, and if not, why")
@@ -45,6 +48,25 @@ export function addNativeCommands(program: Command, io: Io, setExit: (code: numb
       const s = nativeProverStatus();
       if (opts.json) printJson(io, { available: s.available, binary: s.binary ?? null, reason: s.reason ?? null });
       else io.out(statusLine(s));
+      if (!s.available) setExit(1);
+    });
+  native
+    .command("witness")
+    .description("build the native witness calculator of a circuit configuration (circom's C++ and g++; minutes, once per circuit)")
+    .option("--config <name>", "circuit configuration", "small")
+    .option("--force", "rebuild even if one is built for the current sources")
+    .option("--json", "print { config, available, binary, reason } as JSON")
+    .action(async (opts: { config: string; force?: boolean; json?: boolean }) => {
+      const config = getConfig(opts.config);
+      let reason: string | undefined;
+      try {
+        await buildNativeWitness(config, { force: opts.force, progress: opts.json ? undefined : terminalProgress() });
+      } catch (e) {
+        reason = (e as Error).message;
+      }
+      const s = nativeWitnessStatus(config);
+      if (opts.json) printJson(io, { config: config.name, available: s.available, binary: s.binary ?? null, reason: s.available ? null : (reason ?? s.reason ?? null) });
+      else io.out(s.available ? `native witness calculator for ${config.name}: available (${s.binary}); \`prove\` uses it with the native prover` : `native witness calculator for ${config.name}: not available: ${reason ?? s.reason}`);
       if (!s.available) setExit(1);
     });
 }

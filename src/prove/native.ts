@@ -15,6 +15,7 @@ import { packageRoot } from "../circuit/paths.js";
 import { ZkMarginError } from "../errors.js";
 import type { Groth16Proof } from "./bundle.js";
 import { snarkjsFullProve, type FullProveFn } from "./core.js";
+import { computeNativeWitness, configNameForHash, nativeWitnessForHash, WitnessRefused, type NativeWitnessTimings } from "./nativeWitness.js";
 
 export type ProverChoice = "auto" | "native" | "snarkjs";
 export type ProverName = "native" | "snarkjs";
@@ -86,22 +87,20 @@ function run(binary: string, args: string[]): Promise<{ stdout: string; stderr: 
 }
 
 /**
- * A FullProveFn (core.ts) that proves with the native binary: snarkjs computes the witness from the
- * circuit's wasm (the witness, the private book, is written to a private temporary folder and removed
- * afterwards), the binary proves from the zkey file, and the proof is verified against the
+ * A FullProveFn (core.ts) that proves with the native binary: the circuit's native witness
+ * calculator, or snarkjs from the circuit's wasm, computes the witness (witnessToFile: the witness,
+ * the private book, is written to a private temporary folder and removed afterwards), the binary proves from the zkey file, and the proof is verified against the
  * verification key before it is returned. `timings` receives the binary's per-phase milliseconds.
  */
-export function nativeFullProve(binary: string, opts: { threads?: number; timings?: (t: NativeTimings) => void } = {}): FullProveFn {
+export function nativeFullProve(binary: string, opts: { threads?: number; timings?: (t: NativeTimings) => void; warn?: (message: string) => void } = {}): FullProveFn {
   return async (input, artifacts, onProgress) => {
     if (typeof artifacts.zkey !== "string") throw new Error("the native prover reads the zkey from a file: give its path");
     const t0 = performance.now();
     const dir = mkdtempSync(join(tmpdir(), "zkmargin-prove-"));
     try {
       onProgress({ stage: "witness", message: "computing the witness", fraction: 0.01 });
-      const wtns = { type: "mem" } as { type: "mem"; data?: Uint8Array };
-      await snarkjs.wtns.calculate(input, artifacts.wasm, wtns);
       const wtnsFile = join(dir, "witness.wtns");
-      writeFileSync(wtnsFile, wtns.data!, { mode: 0o600 });
+      const witness = await witnessToFile(input, artifacts, wtnsFile, opts.warn);
       const t1 = performance.now();
       onProgress({ stage: "prove", message: "proving (native)", fraction: 0.4 });
       const proofFile = join(dir, "proof.json");
@@ -116,6 +115,8 @@ export function nativeFullProve(binary: string, opts: { threads?: number; timing
       const t3 = performance.now();
       if (!ok) throw new NativeProofRejected();
       opts.timings?.({
+        witness: witness.by,
+        ...(witness.phases ? { witnessPhases: witness.phases } : {}),
         witnessMs: t1 - t0,
         proveMs: t2 - t1,
         verifyMs: t3 - t2,
@@ -128,8 +129,53 @@ export function nativeFullProve(binary: string, opts: { threads?: number; timing
   };
 }
 
-/** What a native proof cost, in milliseconds: the wasm witness, the binary, the check, and the binary's own phases. */
+/**
+ * The witness of `input` in `file` (a private temporary folder): from the circuit's native witness
+ * calculator when one is built for its hash (src/prove/nativeWitness.ts), else from its wasm. A
+ * calculator that is missing, did not build or fails is said once per circuit through each `warn`, and the wasm
+ * computes the witness; a circuit that refuses the input (WitnessRefused) is an error either way.
+ */
+async function witnessToFile(
+  input: unknown,
+  artifacts: { circuitHash: string; wasm: string | Uint8Array },
+  file: string,
+  warn?: (message: string) => void,
+): Promise<{ by: "native" | "wasm"; phases?: NativeWitnessTimings }> {
+  const calc = nativeWitnessForHash(artifacts.circuitHash);
+  let why = calc.reason;
+  if (calc.available) {
+    try {
+      return { by: "native", phases: await computeNativeWitness(calc, input, file) };
+    } catch (e) {
+      if (e instanceof WitnessRefused) throw e;
+      why = (e as Error).message;
+    }
+  }
+  const said = warn && (warnedWasmWitness.get(warn) ?? new Set<string>());
+  if (warn && said && why && !said.has(artifacts.circuitHash)) {
+    said.add(artifacts.circuitHash);
+    warnedWasmWitness.set(warn, said);
+    const name = calc.available ? undefined : configNameForHash(artifacts.circuitHash);
+    warn(`computing the witness with wasm (slower), because ${why}${name ? `; \`zkmargin native witness --config ${name}\` builds it (minutes, once)` : ""}`);
+  }
+  const wtns = { type: "mem" } as { type: "mem"; data?: Uint8Array };
+  await snarkjs.wtns.calculate(input as Parameters<typeof snarkjs.wtns.calculate>[0], artifacts.wasm, wtns);
+  writeFileSync(file, wtns.data!, { mode: 0o600 });
+  return { by: "wasm" };
+}
+
+/** Circuit hashes each `warn` callback was told about (once each). */
+const warnedWasmWitness = new WeakMap<(message: string) => void, Set<string>>();
+
+/**
+ * What a native proof cost, in milliseconds: the witness (native or wasm), the binary, the check,
+ * and the binary's own phases.
+ */
 export interface NativeTimings {
+  /** Which calculator computed the witness. */
+  witness: "native" | "wasm";
+  /** The native witness calculator's own phases (load, input, calc, write, total). */
+  witnessPhases?: NativeWitnessTimings;
   witnessMs: number;
   proveMs: number;
   verifyMs: number;
