@@ -1,0 +1,408 @@
+import { strict as assert } from "node:assert";
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { WitnessCalculatorBuilder } from "circom_runtime";
+import fc from "fast-check";
+import * as snarkjs from "snarkjs";
+import { compileCircuit, runCircom } from "../../src/circuit/compile.js";
+import { cacheDir, commonAncestor } from "../../src/circuit/paths.js";
+import { type CircuitConfig, getConfig, isVerifiedConfig } from "../../src/config/circuits.js";
+import { computeMargin } from "../../src/engine/margin.js";
+import { parseRiskParams } from "../../src/params/parse.js";
+import { buildParamsTree } from "../../src/params/tree.js";
+import { parsePortfolio } from "../../src/portfolio/parse.js";
+import { nativeProverStatus, type NativeTimings } from "../../src/prove/native.js";
+import { proveMargin } from "../../src/prove/prove.js";
+import { buildNativeWitness, buildWitnessCalculator, computeNativeWitness, nativeWitnessStatus, WitnessRefused } from "../../src/prove/nativeWitness.js";
+import { buildVerifiedWitnessInput, statementWitnessOf } from "../../src/prove/verifiedWitness.js";
+import { buildWitnessInput } from "../../src/prove/witness.js";
+import { portfolioFromStatements } from "../../src/statements/portfolio.js";
+import { signStatement } from "../../src/statements/index.js";
+import { arbCreditLimitCents, arbParams, arbPortfolioFor } from "../arbitraries.js";
+import { provingArtifacts, releaseCurve, setupCircuit, type SetupArtifacts } from "../../setup/groth16.js";
+import { repoFile, smallParams } from "../helpers.js";
+import { ACCOUNT, AS_OF, DEV_KEY_HEX, VENUE2_KEY, twoVenueParams } from "../statements/fixture.js";
+
+/**
+ * The native witness calculator (issue 15 part 3): circom's C++ built against zkmargin's runtime must
+ * give snarkjs's wasm witness byte for byte, and refuse what the wasm refuses. Built for `small` and
+ * `small-verified` always (a few minutes the first time, then cached per circuit hash); for the
+ * other configurations when their compiled circuit is cached, or all of them with
+ * ZKMARGIN_WITNESS_ALL=1. ZKMARGIN_NATIVE=off skips the file.
+ */
+const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+const HALF = (P - 1n) / 2n;
+
+type Outcome = { ok: true; wtns: Buffer } | { ok: false; message: string };
+
+async function wasmWitness(wasm: string, input: unknown): Promise<Outcome> {
+  const w = { type: "mem" } as { type: "mem"; data?: Uint8Array };
+  try {
+    await snarkjs.wtns.calculate(input as Parameters<typeof snarkjs.wtns.calculate>[0], wasm, w);
+    return { ok: true, wtns: Buffer.from(w.data!) };
+  } catch (e) {
+    return { ok: false, message: (e as Error).message };
+  }
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "zkm-witness-test-"));
+let fileNo = 0;
+async function nativeWitness(calc: { binary?: string; dat?: string }, input: unknown): Promise<Outcome & { refused?: boolean }> {
+  const file = join(scratch, `w${fileNo++}.wtns`);
+  try {
+    await computeNativeWitness(calc, input, file);
+    return { ok: true, wtns: readFileSync(file) };
+  } catch (e) {
+    return { ok: false, message: (e as Error).message, refused: e instanceof WitnessRefused };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** Both accept with the same bytes, or both refuse (the native one as a refusal, naming the check). */
+function assertSame(wasm: Outcome, native: Outcome & { refused?: boolean }, what: string): void {
+  if (wasm.ok) {
+    assert.ok(native.ok, `${what}: the wasm accepts, the native calculator failed: ${native.ok ? "" : native.message}`);
+    assert.ok(native.wtns.equals(wasm.wtns), `${what}: the witnesses differ`);
+  } else {
+    assert.ok(!native.ok, `${what}: the wasm refused (${wasm.message.split("\n")[0]}), the native calculator accepted`);
+  }
+}
+
+function nativeOff(): boolean {
+  return String(process.env.ZKMARGIN_NATIVE ?? "").toLowerCase() === "off";
+}
+
+describe("native witness calculator: circom's operators, against the wasm", function () {
+  this.timeout(1_800_000);
+  let calc: { binary: string; dat: string };
+  // the wasm calculator, loaded once (snarkjs.wtns.calculate loads it on every call)
+  let wc: { calculateWTNSBin(input: unknown): Promise<Uint8Array> };
+  const wasmOps = async (input: unknown): Promise<Outcome> => {
+    try {
+      return { ok: true, wtns: Buffer.from(await wc.calculateWTNSBin(input)) };
+    } catch (e) {
+      return { ok: false, message: (e as Error).message };
+    }
+  };
+
+  before(async function () {
+    if (nativeOff()) this.skip();
+    const source = readFileSync(repoFile("test/native/witness-ops.circom"), "utf8");
+    const hash = createHash("sha256").update(source).digest("hex");
+    const root = join(cacheDir(), "witness-test");
+    const wasmDir = join(root, `ops-wasm-${hash.slice(0, 12)}`);
+    const wasm = join(wasmDir, "main_js", "main.wasm");
+    if (!existsSync(wasm)) {
+      const tmp = `${wasmDir}.tmp-${process.pid}`;
+      mkdirSync(tmp, { recursive: true });
+      writeFileSync(join(tmp, "main.circom"), source);
+      await runCircom([join(tmp, "main.circom"), "--wasm", "--O2", "-o", tmp], commonAncestor([tmp])!);
+      rmSync(wasmDir, { recursive: true, force: true });
+      mkdirSync(root, { recursive: true });
+      renameSync(tmp, wasmDir);
+    }
+    wc = await WitnessCalculatorBuilder(readFileSync(wasm));
+    calc = await buildWitnessCalculator({ name: "ops", label: "the operators test circuit", source, libs: [], optimization: "O2", hash, dir: join(root, `ops-${hash.slice(0, 12)}`) });
+  });
+
+  const special = [0n, 1n, 2n, 3n, 7n, P - 1n, P - 2n, HALF - 1n, HALF, HALF + 1n, HALF + 2n, (1n << 31n) - 1n, 1n << 31n, P - (1n << 31n), P - (1n << 31n) - 1n, (1n << 32n) + 5n, (1n << 64n) - 1n, 1n << 128n, (1n << 253n) + 12345n, P - (1n << 200n)];
+  const shifts = [0n, 1n, 31n, 32n, 63n, 64n, 65n, 200n, 253n, 254n, 255n, 256n, 300n, P - 1n, P - 5n, P - 253n, P - 254n, P - 255n, HALF, HALF + 1n];
+  const field = fc.oneof(fc.constantFrom(...special), fc.bigInt({ min: 0n, max: P - 1n }), fc.bigInt({ min: -(1n << 40n), max: 1n << 40n }).map((v) => (v < 0n ? v + P : v)));
+  const shift = fc.oneof(fc.constantFrom(...shifts), fc.bigInt({ min: -300n, max: 300n }).map((v) => (v < 0n ? v + P : v)));
+  const input = (a: bigint, b: bigint, s: bigint, extra: Partial<Record<"guard" | "p" | "q", bigint>> = {}) => ({
+    a: a.toString(),
+    b: b.toString(),
+    s: s.toString(),
+    guard: String(extra.guard ?? 0n),
+    p: String(extra.p ?? 5n),
+    q: String(extra.q ?? 5n),
+  });
+
+  it("gives the wasm's witness on edge values (all pairs of special values, every shift)", async () => {
+    let refused = 0;
+    for (const a of special) {
+      for (const b of special) {
+        const s = shifts[(special.indexOf(a) + special.indexOf(b)) % shifts.length]!;
+        const i = input(a, b, s);
+        const w = await wasmOps(i);
+        if (!w.ok) refused++;
+        assertSame(w, await nativeWitness(calc, i), JSON.stringify(i));
+      }
+    }
+    // b = 0 and b = -1 divide by zero in o[3] and o[39]: both calculators must refuse those alike
+    assert.ok(refused < special.length * special.length, "every input was refused: the test compares nothing");
+    for (const a of special.slice(0, 6)) {
+      for (const s of shifts) {
+        const i = input(a, 5n, s);
+        assertSame(await wasmOps(i), await nativeWitness(calc, i), JSON.stringify(i));
+      }
+    }
+  });
+
+  it("gives the wasm's witness on random values", async () => {
+    await fc.assert(
+      fc.asyncProperty(field, field, shift, async (a, b, s) => {
+        const i = input(a, b, s);
+        assertSame(await wasmOps(i), await nativeWitness(calc, i), JSON.stringify(i));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("refuses a failed assert and a failed === as the wasm does, naming the template and line", async () => {
+    for (const extra of [{ guard: 7n }, { p: 1n, q: 2n }]) {
+      const i = input(5n, 3n, 2n, extra);
+      const w = await wasmOps(i);
+      assert.ok(!w.ok, "the wasm accepted a failing input");
+      const n = await nativeWitness(calc, i);
+      assert.ok(!n.ok && n.refused, `native: ${JSON.stringify(n)}`);
+      assert.match(n.message, /refused the input: Failed assert in template\/function Ops line \d+/);
+    }
+  });
+
+  it("reads inputs as snarkjs does (negative, hex, numbers, mod p) and refuses bad ones as the wasm does", async () => {
+    const base = input(5n, 3n, 2n);
+    const variants: unknown[] = [
+      { ...base, a: "-5" },
+      { ...base, a: (P + 5n).toString() },
+      { ...base, a: (P * 3n + 5n).toString() },
+      { ...base, a: "0x1f" },
+      { ...base, a: 12 },
+      { ...base, b: [3] },
+    ];
+    for (const v of variants) assertSame(await wasmOps(v), await nativeWitness(calc, v), JSON.stringify(v));
+    const { a: _a, ...missing } = base;
+    const bad: [unknown, RegExp][] = [
+      [missing, /Not all inputs have been set/],
+      [{ ...base, a: ["1", "2"] }, /Too many values for input signal a/],
+      [{ ...base, zz: "1" }, /Signal zz not found/],
+      [{ ...base, a: "12x" }, /cannot convert/],
+    ];
+    for (const [v, message] of bad) {
+      assert.ok(!(await wasmOps(v)).ok, `the wasm accepted ${JSON.stringify(v)}`);
+      const n = await nativeWitness(calc, v);
+      assert.ok(!n.ok && !n.refused, JSON.stringify(n));
+      assert.match(n.message, message);
+    }
+  });
+});
+
+/** Configurations to compare: small and small-verified, others when compiled (or all with ZKMARGIN_WITNESS_ALL=1). */
+function configsToTest(): CircuitConfig[] {
+  const all = ["small", "small-verified", "standard", "standard-verified", "standard-verified4", "large"].map((n) => getConfig(n));
+  if (process.env.ZKMARGIN_WITNESS_ALL === "1") return all;
+  let cached: string[] = [];
+  try {
+    cached = readdirSync(join(cacheDir(), "circuits"));
+  } catch {
+    /* none */
+  }
+  const compiled = (c: CircuitConfig) => cached.some((d) => new RegExp(`^${c.name}-[0-9a-f]{12}$`).test(d) && existsSync(join(cacheDir(), "circuits", d, "meta.json")));
+  return all.filter((c) => c.name.startsWith("small") || compiled(c));
+}
+
+for (const config of configsToTest()) {
+  describe(`native witness calculator: ${config.name}, against the wasm on random books`, function () {
+    this.timeout(3_600_000);
+    let wasm: string;
+    let calc: { binary: string; dat: string };
+
+    before(async function () {
+      if (nativeOff()) this.skip();
+      wasm = (await compileCircuit(config)).wasm;
+      calc = await buildNativeWitness(config, { progress: process.env.ZKMARGIN_PROGRESS === "1" ? (m) => console.error(m) : undefined });
+      assert.ok(nativeWitnessStatus(config).available);
+    });
+
+    if (!isVerifiedConfig(config)) {
+      it("equal witnesses on passing books, both refuse failing ones", async () => {
+        let passes = 0;
+        let fails = 0;
+        const gen = arbParams.chain((pj) =>
+          fc.record({
+            pj: fc.constant(pj),
+            book: arbPortfolioFor(pj).filter((b) => Object.keys(b.collateral).length <= config.collateralSlots && Object.keys(b.positions).length <= config.positionSlots),
+            mode: fc.constantFrom("breakEven", "breakEven+1", "random"),
+            health: fc.integer({ min: 10000, max: 30000 }),
+            credit: arbCreditLimitCents,
+            salt: fc.bigInt({ min: 0n, max: 1n << 250n }),
+          }),
+        );
+        await fc.assert(
+          fc.asyncProperty(gen, async ({ pj, book, mode, health, credit, salt }) => {
+            const params = parseRiskParams(pj);
+            const portfolio = parsePortfolio(book, params);
+            fc.pre(new Set(portfolio.positions.map((q) => q.instrument.groupId)).size <= config.groupSlots);
+            const base = computeMargin(params, portfolio, 10000, credit);
+            const covered = base.requirementE26 + credit * 10n ** 24n;
+            let healthBps = health;
+            if (mode !== "random" && covered > 0n) {
+              const be = base.adjustedCollateralE30 / covered + (mode === "breakEven+1" ? 1n : 0n);
+              if (be >= 10000n && be <= 1_000_000n) healthBps = Number(be);
+            }
+            const { input } = buildWitnessInput({ params, tree: buildParamsTree(params), portfolio, healthBps, creditLimitCents: credit, context: 77n, salt, config });
+            const expected = computeMargin(params, portfolio, healthBps, credit).ok;
+            const w = await wasmWitness(wasm, input);
+            assert.equal(w.ok, expected, `the wasm ${w.ok ? "accepts" : "refuses"} a book the engine says ${expected ? "passes" : "fails"}`);
+            const n = await nativeWitness(calc, input);
+            assertSame(w, n, `book ${JSON.stringify(book)} at ${healthBps}`);
+            if (!w.ok) assert.ok(n.refused, `a failing book must be refused by the circuit's checks: ${n.ok ? "" : n.message}`);
+            if (expected) passes++;
+            else fails++;
+          }),
+          { numRuns: config.name === "small" ? 30 : 8 },
+        );
+        assert.ok(passes >= 2 && fails >= 2, `passes ${passes}, fails ${fails}: the generator must exercise both`);
+      });
+    } else {
+      it("equal witnesses on random two-venue statements, both refuse failing books", async () => {
+        const params = twoVenueParams();
+        let passes = 0;
+        let fails = 0;
+        await fc.assert(
+          fc.asyncProperty(
+            fc.bigInt({ min: 1n, max: 10n ** 13n }),
+            fc.bigInt({ min: 0n, max: 10n ** 21n }),
+            fc.bigInt({ min: -(10n ** 6n), max: 10n ** 6n }).filter((q) => q !== 0n),
+            fc.integer({ min: 10000, max: 40000 }),
+            fc.bigInt({ min: 0n, max: 1n << 250n }),
+            async (usdc, eth, perp, healthBps, salt) => {
+              const statements = [
+                signStatement({ venueId: 1, account: ACCOUNT, asOf: AS_OF, privateKey: DEV_KEY_HEX, holdings: { collateral: { "1": usdc.toString() }, positions: { "1002": perp.toString() } } }),
+                signStatement({ venueId: 2, account: ACCOUNT, asOf: AS_OF - 900, privateKey: VENUE2_KEY, holdings: { collateral: { "3": eth.toString() }, positions: {} } }),
+              ];
+              const from = portfolioFromStatements(statements, params, { account: ACCOUNT, maxStatements: config.statementSlots });
+              const { input } = buildVerifiedWitnessInput({
+                params,
+                tree: buildParamsTree(params),
+                portfolio: from.portfolio,
+                healthBps,
+                creditLimitCents: 0n,
+                context: 99n,
+                salt,
+                config,
+                account: BigInt(from.account),
+                statements: from.statements.map((v) => statementWitnessOf(v.statement)),
+              });
+              const expected = computeMargin(params, from.portfolio, healthBps, 0n).ok;
+              const w = await wasmWitness(wasm, input);
+              assert.equal(w.ok, expected);
+              const n = await nativeWitness(calc, input);
+              assertSame(w, n, `USDC ${usdc}, ETH ${eth}, perp ${perp} at ${healthBps}`);
+              if (!w.ok) assert.ok(n.refused);
+              if (expected) passes++;
+              else fails++;
+            },
+          ),
+          { numRuns: config.name === "small-verified" ? 16 : 6 },
+        );
+        assert.ok(passes >= 1 && fails >= 1, `passes ${passes}, fails ${fails}: the generator must exercise both`);
+      });
+    }
+  });
+}
+
+describe("native witness calculator: used by the native prover, wasm as the fallback", function () {
+  this.timeout(1_800_000);
+  const config = getConfig("small");
+  const params = smallParams();
+  const book = { collateral: { USDC: "10000", ETH: "3" }, positions: { "ETH-PERP": "50", "ETH-C-2200": "-100" } };
+  let setup: SetupArtifacts;
+  let calc: { binary: string; dat: string; dir: string };
+
+  before(async function () {
+    if (nativeOff() || !nativeProverStatus().available) this.skip();
+    setup = await setupCircuit(config);
+    calc = await buildNativeWitness(config);
+  });
+  after(releaseCurve);
+
+  const prove = (prover: "auto" | "native", warnings: string[] = []) => {
+    let timings: NativeTimings | undefined;
+    return proveMargin({
+      params,
+      portfolio: parsePortfolio(book, params),
+      healthBps: 12500,
+      context: 7n,
+      config,
+      artifacts: provingArtifacts(setup),
+      prover,
+      warn: (m) => warnings.push(m),
+      timings: (t) => (timings = t),
+    }).then((r) => ({ r, timings: timings! }));
+  };
+
+  /** A stand-in calculator for small in a scratch cache: a shell script in place of the binary. */
+  function fakeCache(script: string): string {
+    const cache = mkdtempSync(join(tmpdir(), "zkm-fake-witness-"));
+    const dir = join(cache, "witness", basename(calc.dir));
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(join(calc.dir, "status.json"), join(dir, "status.json"));
+    copyFileSync(calc.dat, join(dir, "circuit.dat"));
+    writeFileSync(join(dir, "witness"), `#!/bin/sh\n${script}\n`);
+    chmodSync(join(dir, "witness"), 0o755);
+    return cache;
+  }
+
+  it("the native prover computes the witness natively when the calculator is built", async () => {
+    for (const choice of ["auto", "native"] as const) {
+      const warnings: string[] = [];
+      const { r, timings } = await prove(choice, warnings);
+      assert.equal(r.bundle.prover, "native");
+      assert.equal(timings.witness, "native");
+      assert.ok(timings.witnessPhases && timings.witnessPhases.calc >= 0, JSON.stringify(timings));
+      assert.deepEqual(warnings, []);
+    }
+  });
+
+  it("without the calculator (disabled, or failing) it says once why and uses the wasm; the proof is still native", async () => {
+    const warnings: string[] = [];
+    await withEnv({ ZKMARGIN_NATIVE_WITNESS: "off" }, async () => {
+      for (let i = 0; i < 2; i++) {
+        const { r, timings } = await prove("native", warnings);
+        assert.equal(r.bundle.prover, "native");
+        assert.equal(timings.witness, "wasm");
+      }
+    });
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0]!, /computing the witness with wasm \(slower\), because disabled by ZKMARGIN_NATIVE_WITNESS=off/);
+    const broken: string[] = [];
+    await withEnv({ ZKMARGIN_CACHE: fakeCache("echo 'bad things happened' >&2; exit 1") }, async () => {
+      const { r, timings } = await prove("native", broken);
+      assert.equal(r.bundle.prover, "native");
+      assert.equal(timings.witness, "wasm");
+    });
+    assert.equal(broken.length, 1, broken.join("\n"));
+    assert.match(broken[0]!, /native witness calculator failed \(1\): bad things happened/);
+  });
+
+  it("a calculator that refuses the input is never overruled silently: native fails, auto proves again with snarkjs", async () => {
+    const cache = fakeCache("echo 'the circuit refused the input: Failed assert in template/function X line 1.' >&2; exit 3");
+    const warnings: string[] = [];
+    await withEnv({ ZKMARGIN_CACHE: cache }, async () => {
+      await assert.rejects(prove("native"), /witness calculator refused the input: Failed assert in template\/function X line 1/);
+      const { r } = await prove("auto", warnings);
+      assert.equal(r.bundle.prover, "snarkjs");
+    });
+    assert.ok(warnings.some((w) => /refused the input/.test(w) && /snarkjs/.test(w)), warnings.join("\n"));
+  });
+});
+
+async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved: Record<string, string | undefined> = {};
+  for (const k of Object.keys(vars)) {
+    saved[k] = process.env[k];
+    process.env[k] = vars[k];
+  }
+  try {
+    return await fn();
+  } finally {
+    for (const k of Object.keys(vars)) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  }
+}
