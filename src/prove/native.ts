@@ -132,8 +132,8 @@ export function nativeFullProve(binary: string, opts: { threads?: number; timing
 /**
  * The witness of `input` in `file` (a private temporary folder): from the circuit's native witness
  * calculator when one is built for its hash (src/prove/nativeWitness.ts), else from its wasm. A
- * calculator that is missing, did not build or fails is said once per circuit through each `warn`, and the wasm
- * computes the witness; a circuit that refuses the input (WitnessRefused) is an error either way.
+ * calculator that is missing, did not build or fails is said once (per reason and circuit) through
+ * `warn`, and the wasm computes the witness; a circuit that refuses the input (WitnessRefused) is an error either way.
  */
 async function witnessToFile(
   input: unknown,
@@ -151,10 +151,8 @@ async function witnessToFile(
       why = (e as Error).message;
     }
   }
-  const said = warn && (warnedWasmWitness.get(warn) ?? new Set<string>());
-  if (warn && said && why && !said.has(artifacts.circuitHash)) {
-    said.add(artifacts.circuitHash);
-    warnedWasmWitness.set(warn, said);
+  if (warn && why && !warnedWasmWitness.has(`${artifacts.circuitHash} ${why}`)) {
+    warnedWasmWitness.add(`${artifacts.circuitHash} ${why}`);
     const name = calc.available ? undefined : configNameForHash(artifacts.circuitHash);
     warn(`computing the witness with wasm (slower), because ${why}${name ? `; \`zkmargin native witness --config ${name}\` builds it (minutes, once)` : ""}`);
   }
@@ -164,8 +162,8 @@ async function witnessToFile(
   return { by: "wasm" };
 }
 
-/** Circuit hashes each `warn` callback was told about (once each). */
-const warnedWasmWitness = new WeakMap<(message: string) => void, Set<string>>();
+/** What was said already: each reason once per circuit and process. */
+const warnedWasmWitness = new Set<string>();
 
 /**
  * What a native proof cost, in milliseconds: the witness (native or wasm), the binary, the check,

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -346,6 +347,13 @@ describe("native witness calculator: used by the native prover, wasm as the fall
     chmodSync(join(dir, "witness"), 0o755);
     return cache;
   }
+
+  it("`zkmargin native witness --config small` finds the built calculator (and builds one when missing)", () => {
+    const r = spawnSync(process.execPath, [repoFile("bin/zkmargin.js"), "native", "witness", "--config", "small", "--json"], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual([j.config, j.available, j.binary, j.reason], ["small", true, calc.binary, null]);
+  });
 
   it("the native prover computes the witness natively when the calculator is built", async () => {
     for (const choice of ["auto", "native"] as const) {
