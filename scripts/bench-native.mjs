@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Native prover vs snarkjs, side by side (issue 10). `node scripts/bench-native.mjs [--configs small,standard,large] [--runs 3]`
+// Native prover vs snarkjs, side by side (issue 10). `node scripts/bench-native.mjs [--configs small,standard,large] [--runs 3] [--build-witness]`
 // or as part of `npm run bench` (measureNative). Uses the built SDK (dist/) and the native binary
 // (native/build, `npm run build:native`).
 //
 // For each configuration with a setup (small and standard are set up if missing; large is timed only
 // when its setup is cached: it takes about an hour to make here), on a full book (every slot used):
-//   - the witness (snarkjs's wasm witness calculator), once;
+//   - the witness (snarkjs's wasm witness calculator), once; and with the native witness calculator
+//     when it is built (`zkmargin native witness --config <name>`, or --build-witness here), which
+//     must give the same bytes, each run;
 //   - snarkjs groth16.prove on that witness file, in a child process (so its peak memory is its own);
 //   - the native prover on the same zkey and witness file (wall time, its phase timings, peak memory);
 //   - proveMargin with the native prover, as a caller uses it (engine, params tree, witness, native
@@ -33,7 +35,7 @@ const fmtMiB = (kb) => `${(kb / 1024).toFixed(0)} MiB`;
 /** Targets from issue 10 (seconds; native, witness excluded unless said). */
 export const NATIVE_TARGETS = {
   small: { prove: 0.6 },
-  standard: { prove: 2.5, moonshot: 2.0, proveMargin: 4.0 },
+  standard: { prove: 2.5, moonshot: 2.0, proveMargin: 4.0, witness: 0.15 },
   large: { proveMargin: 15 },
 };
 
@@ -126,10 +128,11 @@ function snarkjsProve(zkey, wtns) {
   return JSON.parse(r.stdout);
 }
 
-export async function measureNative({ configs = ["small", "standard", "large"], runs = 3, log = (m) => process.stderr.write(`${m}\n`) } = {}) {
+export async function measureNative({ configs = ["small", "standard", "large"], runs = 3, buildWitness = false, log = (m) => process.stderr.write(`${m}\n`) } = {}) {
   const { getConfig } = await dist("src/config/circuits.js");
   const { setupCircuit, findSetup, provingArtifacts, releaseCurve } = await dist("setup/groth16.js");
   const { nativeProverStatus } = await dist("src/prove/native.js");
+  const { buildNativeWitness, computeNativeWitness, nativeWitnessStatus } = await dist("src/prove/nativeWitness.js");
   const { proveMargin } = await dist("src/prove/prove.js");
   const { buildWitnessInput } = await dist("src/prove/witness.js");
   const { buildParamsTree } = await dist("src/params/tree.js");
@@ -166,8 +169,21 @@ export async function measureNative({ configs = ["small", "standard", "large"], 
       await snarkjs.wtns.calculate(w.input, artifacts.wasm, wtnsFile);
       const witnessSeconds = (performance.now() - tw) / 1000;
       log(`${name}: full book ${book.collateral} collateral / ${book.positions} positions; witness ${fmtS(witnessSeconds)}`);
-      const res = { snarkjs: [], snarkjsPeakKb: [], native: [], nativePeakKb: [], nativePhases: [], proveMargin: [] };
+      if (buildWitness) {
+        await buildNativeWitness(config, { progress: (m) => log(`${name}: ${m}`) }).catch((e) => log(`${name}: ${e.message}`));
+      }
+      const calc = nativeWitnessStatus(config);
+      if (!calc.available) log(`${name}: native witness: ${calc.reason}`);
+      const res = { snarkjs: [], snarkjsPeakKb: [], native: [], nativePeakKb: [], nativePhases: [], proveMargin: [], nativeWitness: [], nativeWitnessCalcMs: [] };
       for (let i = 0; i < runs; i++) {
+        if (calc.available) {
+          const file = join(tmp, `${name}-native.wtns`);
+          const t = performance.now();
+          const phases = await computeNativeWitness(calc, w.input, file);
+          res.nativeWitness.push((performance.now() - t) / 1000);
+          if (phases) res.nativeWitnessCalcMs.push(phases.calc);
+          if (!readFileSync(file).equals(readFileSync(wtnsFile))) throw new Error(`${name}: the native witness differs from the wasm one`);
+        }
         const s = snarkjsProve(artifacts.zkey, wtnsFile);
         res.snarkjs.push(s.seconds);
         res.snarkjsPeakKb.push(s.maxRssKb);
@@ -184,7 +200,7 @@ export async function measureNative({ configs = ["small", "standard", "large"], 
         const r = await proveMargin({ params: book.params, portfolio: book.portfolio, healthBps: book.healthBps, context: 1n, config, artifacts, tree, prover: "native" });
         res.proveMargin.push((performance.now() - t) / 1000);
         if (r.bundle.prover !== "native") throw new Error(`${name}: proveMargin did not use the native prover`);
-        log(`${name}: run ${i + 1}/${runs}: snarkjs ${fmtS(s.seconds)} (${fmtMiB(s.maxRssKb)}), native ${fmtS(n.seconds)}${n.peakKb ? ` (${fmtMiB(n.peakKb)})` : ""}, proveMargin native ${fmtS(res.proveMargin.at(-1))}`);
+        log(`${name}: run ${i + 1}/${runs}: snarkjs ${fmtS(s.seconds)} (${fmtMiB(s.maxRssKb)}), native ${fmtS(n.seconds)}${n.peakKb ? ` (${fmtMiB(n.peakKb)})` : ""}, proveMargin native ${fmtS(res.proveMargin.at(-1))}${calc.available ? `, native witness ${fmtS(res.nativeWitness.at(-1))}` : ""}`);
       }
       const phaseMedians = {};
       for (const k of Object.keys(res.nativePhases[0] ?? {})) {
@@ -193,6 +209,9 @@ export async function measureNative({ configs = ["small", "standard", "large"], 
       out.configs[name] = {
         book: { collateral: book.collateral, positions: book.positions, healthBps: book.healthBps },
         witnessSeconds: round(witnessSeconds),
+        nativeWitness: calc.available
+          ? { median: round(median(res.nativeWitness)), runs: res.nativeWitness.map((x) => round(x)), calcMsMedian: round(median(res.nativeWitnessCalcMs), 1), sameBytesAsWasm: true }
+          : { skipped: calc.reason },
         snarkjsProve: { median: round(median(res.snarkjs)), runs: res.snarkjs.map((x) => round(x)) },
         nativeProve: { median: round(median(res.native)), runs: res.native.map((x) => round(x)) },
         ratio: round(median(res.native) / median(res.snarkjs)),
@@ -211,17 +230,22 @@ export async function measureNative({ configs = ["small", "standard", "large"], 
 
 export function nativeTable(r) {
   const lines = [`Native prover vs snarkjs (${r.machine.cpus} cores, ${r.machine.model}; median of ${r.runs}; witness excluded except proveMargin)`, ""];
-  lines.push("| Configuration | Full book | snarkjs prove | native prove | ratio | proveMargin (native, all in) | peak memory snarkjs / native | target |");
-  lines.push("|---|---|---|---|---|---|---|---|");
+  lines.push("| Configuration | Full book | snarkjs prove | native prove | ratio | proveMargin (native, all in) | witness wasm / native (process) | peak memory snarkjs / native | target |");
+  lines.push("|---|---|---|---|---|---|---|---|---|");
   for (const [name, c] of Object.entries(r.configs)) {
     if (c.skipped) {
-      lines.push(`| ${name} | ${c.skipped} | | | | | | |`);
+      lines.push(`| ${name} | ${c.skipped} | | | | | | | |`);
       continue;
     }
     const t = c.targets;
-    const target = [t.prove ? `prove ≤ ${t.prove} s ${c.nativeProve.median <= t.prove ? "✔" : "✘"}` : "", t.proveMargin ? `proveMargin ≤ ${t.proveMargin} s ${c.proveMarginNative.median <= t.proveMargin ? "✔" : "✘"}` : ""].filter(Boolean).join("; ");
+    const nw = c.nativeWitness?.median;
+    const target = [
+      t.prove ? `prove ≤ ${t.prove} s ${c.nativeProve.median <= t.prove ? "✔" : "✘"}` : "",
+      t.proveMargin ? `proveMargin ≤ ${t.proveMargin} s ${c.proveMarginNative.median <= t.proveMargin ? "✔" : "✘"}` : "",
+      t.witness && nw !== undefined ? `witness ≤ ${fmtS(t.witness)} ${nw <= t.witness ? "✔" : "✘"}` : "",
+    ].filter(Boolean).join("; ");
     lines.push(
-      `| ${name} | ${c.book.collateral} / ${c.book.positions} | ${fmtS(c.snarkjsProve.median)} | ${fmtS(c.nativeProve.median)} | ${c.ratio.toFixed(2)}x | ${fmtS(c.proveMarginNative.median)} | ${fmtMiB(c.peakMemoryKb.snarkjs)} / ${c.peakMemoryKb.native ? fmtMiB(c.peakMemoryKb.native) : "n/a"} | ${target} |`,
+      `| ${name} | ${c.book.collateral} / ${c.book.positions} | ${fmtS(c.snarkjsProve.median)} | ${fmtS(c.nativeProve.median)} | ${c.ratio.toFixed(2)}x | ${fmtS(c.proveMarginNative.median)} | ${fmtS(c.witnessSeconds)} / ${nw !== undefined ? fmtS(nw) : "not built"} | ${fmtMiB(c.peakMemoryKb.snarkjs)} / ${c.peakMemoryKb.native ? fmtMiB(c.peakMemoryKb.native) : "n/a"} | ${target} |`,
     );
   }
   return lines.join("\n");
@@ -231,12 +255,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2).filter((a) => a !== "--");
   let configs;
   let runs = 3;
+  let buildWitness = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--configs" || args[i] === "--config") configs = args[++i].split(",");
     else if (args[i] === "--runs") runs = Number(args[++i]);
+    else if (args[i] === "--build-witness") buildWitness = true;
     else throw new Error(`unknown argument ${args[i]}`);
   }
-  const r = await measureNative({ configs, runs });
+  const r = await measureNative({ configs, runs, buildWitness });
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   writeFileSync(join(root, "bench", "results", "native.json"), `${JSON.stringify(r, null, 2)}\n`);
   process.stdout.write(`${nativeTable(r)}\n`);
