@@ -30,6 +30,8 @@ const RUNTIME_SOURCES = ["fr.cpp", "calcwit.cpp", "driver.cpp"];
  */
 const GENERATED_FLAGS = ["-std=c++17", "-O1", "-w"];
 const RUNTIME_FLAGS = ["-std=c++17", "-O2", "-Wall", "-Wextra"];
+/** The tests' AddressSanitizer + UBSan build (ZKMARGIN_NATIVE_SANITIZE=1), for every object and the link. */
+const SANITIZE_FLAGS = ["-O1", "-g", "-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"];
 /** Bump when compactConstantCopies changes what it writes: it is part of every calculator's hash. */
 const REWRITE_VERSION = 2;
 /** Split the compacted generated code into parts of about this many bytes (each one g++ process). */
@@ -68,11 +70,12 @@ export function nativeWitnessDir(config: CircuitConfig, hash = circuitHash(confi
 }
 
 /** Hash of the runtime sources and the flags: a change rebuilds every calculator. */
-export function witnessRuntimeHash(): string {
+export function witnessRuntimeHash(sanitize = false): string {
   const h = createHash("sha256");
   for (const f of RUNTIME_FILES) h.update(f).update("\0").update(readFileSync(join(runtimeDir(), f))).update("\0");
   for (const f of FIELD_FILES) h.update(f).update("\0").update(readFileSync(join(packageRoot(), "native", "src", f))).update("\0");
   h.update(JSON.stringify([GENERATED_FLAGS, RUNTIME_FLAGS, REWRITE_VERSION]));
+  if (sanitize) h.update(JSON.stringify(SANITIZE_FLAGS));
   return h.digest("hex");
 }
 
@@ -90,14 +93,14 @@ function readRecord(dir: string): NativeWitnessRecord | undefined {
   }
 }
 
-function statusOf(dir: string, hash: string, label: string): NativeWitnessStatus {
+function statusOf(dir: string, hash: string, label: string, sanitize = false): NativeWitnessStatus {
   const record = readRecord(dir);
   if (!record) return { available: false, reason: `the native witness calculator for ${label} is not built` };
   if (!record.ok) return { available: false, reason: `the native witness calculator for ${label} did not build: ${record.reason ?? "unknown reason"}` };
   if (record.circuitHash !== hash) return { available: false, reason: `the native witness calculator in ${dir} is for another circuit` };
   let runtimeHash: string;
   try {
-    runtimeHash = witnessRuntimeHash();
+    runtimeHash = witnessRuntimeHash(sanitize);
   } catch (e) {
     return { available: false, reason: `the native witness runtime sources are missing (${(e as Error).message})` };
   }
@@ -328,14 +331,18 @@ export async function buildWitnessCalculator(args: {
   progress?: ProgressFn;
   force?: boolean;
   jobs?: number;
+  /** Build with AddressSanitizer and UBSan (tests). */
+  sanitize?: boolean;
 }): Promise<Built> {
   const { name, label, hash, dir } = args;
+  const sanitize = args.sanitize ?? false;
   const progress = args.progress ?? silent;
   if (!args.force) {
-    const s = statusOf(dir, hash, label);
+    const s = statusOf(dir, hash, label, sanitize);
     if (s.available) return s as Built;
   }
-  const runtimeHash = witnessRuntimeHash();
+  const runtimeHash = witnessRuntimeHash(sanitize);
+  const extra = sanitize ? SANITIZE_FLAGS : [];
   const cxx = process.env.CXX || "g++";
   const jobs = args.jobs ?? Math.max(1, os.availableParallelism ? os.availableParallelism() : os.cpus().length);
   const tmp = `${dir}.tmp-${process.pid}`;
@@ -376,8 +383,8 @@ export async function buildWitnessCalculator(args: {
     rmSync(generated);
     const rt = runtimeDir();
     const tasks = [
-      ...RUNTIME_SOURCES.map((s) => ({ src: join(rt, s), obj: join(objDir, s.replace(/\.cpp$/, ".o")), flags: RUNTIME_FLAGS })),
-      ...partFiles.map((f) => ({ src: f, obj: f.replace(/\.cpp$/, ".o"), flags: [...GENERATED_FLAGS, `-I${rt}`] })),
+      ...RUNTIME_SOURCES.map((s) => ({ src: join(rt, s), obj: join(objDir, s.replace(/\.cpp$/, ".o")), flags: [...RUNTIME_FLAGS, ...extra] })),
+      ...partFiles.map((f) => ({ src: f, obj: f.replace(/\.cpp$/, ".o"), flags: [...GENERATED_FLAGS, ...extra, `-I${rt}`] })),
     ];
     const t1 = Date.now();
     const results = await timed(progress, `compiling the ${name} witness calculator (${parts.length} parts, ${jobs} at a time)`, () =>
@@ -388,7 +395,7 @@ export async function buildWitnessCalculator(args: {
     );
     const bad = results.findIndex((r) => r.code !== 0);
     if (bad >= 0) return failWith(`${cxx} ${tasks[bad]!.src.split(/[\\/]/).pop()}: ${firstError(results[bad]!.stderr) || `exit code ${results[bad]!.code}`}`);
-    const link = await run(cxx, ["-o", join(tmp, binaryName), ...tasks.map((t) => t.obj)]);
+    const link = await run(cxx, [...extra, "-o", join(tmp, binaryName), ...tasks.map((t) => t.obj)]);
     if (link.code !== 0) return failWith(`link: ${firstError(link.stderr) || `exit code ${link.code}`}`);
     const compileSeconds = (Date.now() - t1) / 1000;
     renameSync(datFile, join(tmp, "circuit.dat"));
@@ -401,7 +408,7 @@ export async function buildWitnessCalculator(args: {
         record({
           ok: true,
           compiler: version.stdout.split("\n")[0]?.trim(),
-          generatedFlags: GENERATED_FLAGS,
+          generatedFlags: [...GENERATED_FLAGS, ...extra],
           parts: parts.length,
           seconds: { circom: circomSeconds, compile: compileSeconds },
         }),
@@ -415,7 +422,7 @@ export async function buildWitnessCalculator(args: {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
-  const s = statusOf(dir, hash, label);
+  const s = statusOf(dir, hash, label, sanitize);
   if (!s.available) throw new Error(s.reason);
   return s as Built;
 }

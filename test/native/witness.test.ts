@@ -123,6 +123,26 @@ describe("native witness calculator: circom's operators, against the wasm", func
   });
 
   it("gives the wasm's witness on edge values (all pairs of special values, every shift)", async () => {
+    await edgeValues(calc);
+  });
+
+  it("the AddressSanitizer + UBSan build agrees too (ZKMARGIN_NATIVE_SANITIZE=1)", async function () {
+    if (process.env.ZKMARGIN_NATIVE_SANITIZE !== "1") this.skip();
+    const source = readFileSync(repoFile("test/native/witness-ops.circom"), "utf8");
+    const hash = createHash("sha256").update(source).digest("hex");
+    const san = await buildWitnessCalculator({ name: "ops", label: "the operators test circuit (sanitized)", source, libs: [], optimization: "O2", hash, dir: join(cacheDir(), "witness-test", `ops-sanitize-${hash.slice(0, 12)}`), sanitize: true });
+    // leaks are not checked: the process ends after one witness, and circom's generated code does
+    // not free the main component's tables (nor, after a refusal, those of unfinished components)
+    await withEnv({ ASAN_OPTIONS: "detect_leaks=0:abort_on_error=0", UBSAN_OPTIONS: "print_stacktrace=1" }, async () => {
+      await edgeValues(san);
+      for (const extra of [{ guard: 7n }, { p: 1n, q: 2n }]) {
+        const n = await nativeWitness(san, input(5n, 3n, 2n, extra));
+        assert.ok(!n.ok && n.refused, JSON.stringify(n));
+      }
+    });
+  });
+
+  async function edgeValues(calc: { binary: string; dat: string }): Promise<void> {
     let refused = 0;
     for (const a of special) {
       for (const b of special) {
@@ -141,7 +161,7 @@ describe("native witness calculator: circom's operators, against the wasm", func
         assertSame(await wasmOps(i), await nativeWitness(calc, i), JSON.stringify(i));
       }
     }
-  });
+  }
 
   it("gives the wasm's witness on random values", async () => {
     await fc.assert(
