@@ -13,15 +13,16 @@ export const arbAsset = (id: number) =>
       priceE8: fc.bigInt({ min: 1n, max: 10n ** 13n }),
       thresholdsE8: fc.uniqueArray(fc.bigInt({ min: 1n, max: 10n ** 16n }), { maxLength: 3 }),
       bps: fc.array(fc.integer({ min: 0, max: 10000 }), { minLength: 4, maxLength: 4 }),
+      debtBps: fc.oneof(fc.constant(0), fc.constant(10000), fc.integer({ min: 0, max: 10000 })),
     })
-    .map(({ decimals, priceE8, thresholdsE8, bps }) => {
+    .map(({ decimals, priceE8, thresholdsE8, bps, debtBps }) => {
       const ups = [...thresholdsE8].sort((a, b) => (a < b ? -1 : 1));
       const sortedBps = [...bps].sort((a, b) => a - b);
       const haircuts = [
         ...ups.map((u, i) => ({ upTo: dec(u, 8), bps: sortedBps[i]! })),
         { upTo: null, bps: sortedBps[ups.length]! },
       ];
-      return { id, symbol: `A${id}`, decimals, price: dec(priceE8, 8), haircuts };
+      return { id, symbol: `A${id}`, decimals, price: dec(priceE8, 8), debtBps, haircuts };
     });
 
 export const arbInstrument = (id: number, groups: readonly string[] = ["G10"]) =>
@@ -44,7 +45,7 @@ export const arbInstrument = (id: number, groups: readonly string[] = ["G10"]) =
     }));
 
 /**
- * Version-2 risk parameters: 1-4 assets, 0..maxInstruments instruments spread over 1..maxGroups
+ * Version-3 risk parameters: 1-4 assets, 0..maxInstruments instruments spread over 1..maxGroups
  * groups (ids 10, 20, 30, ... so that ids and indexes differ; symbols G10, G20, ...), no venues.
  */
 export const arbParamsWith = ({ maxGroups = 3, maxInstruments = 5 }: { maxGroups?: number; maxInstruments?: number } = {}) =>
@@ -67,7 +68,7 @@ export const arbParamsWith = ({ maxGroups = 3, maxInstruments = 5 }: { maxGroups
       });
     })
     .map(({ assets, groups, instruments }) => ({
-      version: 2 as const,
+      version: 3 as const,
       epoch: 1,
       asOf: "2026-11-20T16:00:00Z",
       maxStatementAge: 3600,
@@ -85,7 +86,10 @@ export const arbCreditLimitCents = fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n
 
 type ParamsJson = { assets: readonly { symbol: string; decimals: number }[]; instruments: readonly { symbol: string; decimals: number }[] };
 
-/** A portfolio over a subset of the params' assets and instruments; amounts up to ~1e9 whole units. */
+/**
+ * A portfolio over a subset of the params' assets and instruments; amounts up to ~1e9 whole units,
+ * collateral sometimes negative (a debt, up to ~1e8 whole units).
+ */
 export const arbPortfolioFor = (p: ParamsJson) =>
   fc.record({
     collateral: fc
@@ -93,7 +97,13 @@ export const arbPortfolioFor = (p: ParamsJson) =>
       .chain((as) =>
         as.length === 0
           ? fc.constant([] as [string, string][])
-          : fc.tuple(...as.map((a) => fc.bigInt({ min: 0n, max: 10n ** BigInt(9 + a.decimals) }).map((v) => [a.symbol, dec(v, a.decimals)] as [string, string]))),
+          : fc.tuple(
+              ...as.map((a) =>
+                fc
+                  .oneof(fc.bigInt({ min: 0n, max: 10n ** BigInt(9 + a.decimals) }), fc.bigInt({ min: -(10n ** BigInt(8 + a.decimals)), max: 0n }))
+                  .map((v) => [a.symbol, dec(v, a.decimals)] as [string, string]),
+              ),
+            ),
       )
       .map((e) => Object.fromEntries(e)),
     positions: fc

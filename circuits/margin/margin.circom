@@ -8,7 +8,7 @@ include "./collateral.circom";
 include "./position.circom";
 include "./group.circom";
 
-// ZkMargin: the margin statement, model v2 (risk groups and a credit limit).
+// ZkMargin: the margin statement, model v3 (risk groups, a credit limit, debts).
 //
 // Public inputs: paramsRoot, terms, context. Public output: commitment.
 //   terms = healthBps + creditLimitCents * 2^32: the two statement parameters packed into one
@@ -21,14 +21,15 @@ include "./group.circom";
 //     subtree root; every used position slot opens a typed instrument leaf in the subtree of the
 //     group slot it names; each slot uses exactly its leaf's values;
 //  2. commitment = Poseidon chain over (salt, packed collateral slots, packed position slots);
-//  3. 10000 * adjustedCollateral >= healthBps * (requirement + creditLimit), exactly, where
+//  3. 10000 * adjustedCollateral >= healthBps * (requirement + creditLimit), exactly, where a
+//     negative balance (a debt) counts -|value| * (10000 + debtBps) / 10000 (CollateralSlot) and
 //     requirement = sum_g max(0, max_k loss_{g,k}, shortOptionMinimum_g) over the groups the book
 //     touches. Each group's maximum is a prover-supplied bound m_g proven >= every candidate
 //     (GroupBound); overstating m_g only raises the right-hand side, so it can never help;
 //  4. context is bound (squared into a constraint).
 // Canonical slots (one witness per portfolio):
 //  - collateral: used slots first, strictly increasing asset leaf index, empty slots all-zero
-//    (index 0, balance 0; an empty slot opens asset leaf 0);
+//    (index 0, sign 0, magnitude 0; an empty slot opens asset leaf 0);
 //  - groups: used slots first, strictly increasing group leaf index (no group twice), unused
 //    slots all-zero; the used group slots are exactly 0..s_last where s_last is the group slot of
 //    the last used position, so every used group slot holds at least one position;
@@ -37,26 +38,27 @@ include "./group.circom";
 //    slots all-zero including their leaf data, path and group slot.
 //
 // Bit budget (worst case; asserted below at compile time):
-//   balance, |quantity|          < 2^96        (range-checked in the slots)
+//   |balance|, |quantity|        < 2^96        (range-checked in the slots)
 //   leaf unit values             < 2^112       (tree builder; NOTE in the slots)
 //   one slot's value or P&L      < 2^208
-//   one slot's adjusted (E30)    < 2^208 * 10000 < 2^222
-//   adjusted total               < C * 2^222   -> ADJ_BITS   = 222 + ceil(log2 C)
+//   one slot's adjusted (E30)    in (-2^208 * 20001, 2^208 * 10000), |.| < 2^223 (a debt is marked up)
+//   |adjusted total|             < C * 2^223   -> ADJ_BITS   = 223 + ceil(log2 C)
 //   |exposure_{g,k}|, shortMin_g < P * 2^208   -> LOSS_BITS  = 208 + ceil(log2 P)
 //   m_g                          < 2^LOSS_BITS + 2^CHECK_BITS <= 2^(LOSS_BITS + 1)   (GroupBound)
 //   credit (E26)                 < 2^64 * 10^24 < 2^144
 //   sum_g m_g + credit           < G * 2^(LOSS_BITS + 1) + 2^144 -> REQ_BITS = LOSS_BITS + 2 + ceil(log2 G)
 //   healthBps                    < 10000 + 2^20 < 2^21 (range-checked here)
-//   difference adjusted - h * (sum m_g + credit) in (-2^(21 + REQ_BITS), 2^ADJ_BITS)
+//   difference adjusted - h * (sum m_g + credit) in (-(2^ADJ_BITS + 2^(21 + REQ_BITS)), 2^ADJ_BITS)
 //                                -> DIFF_BITS = max(ADJ_BITS, 21 + REQ_BITS) + 1
-// A negative difference -x has field value p - x > 2^253 - 2^(DIFF_BITS - 1) > 2^DIFF_BITS, so
-// RangeCheck(DIFF_BITS) rejects it; DIFF_BITS <= 252 keeps that argument valid.
+// A negative difference -x (x < 2^DIFF_BITS) has field value p - x > 2^253 - 2^DIFF_BITS >= 2^DIFF_BITS
+// (DIFF_BITS <= 252), so RangeCheck(DIFF_BITS) rejects it; a non-negative one is < 2^DIFF_BITS and
+// passes. So the check holds iff the difference is >= 0, with debts.
 template ZkMargin(C, P, G, K, T, aLevels, aNbs, gLevels, gNbs, iLevels, iNbs, layoutTag, CHECK_BITS) {
     var VALUE_BITS = 208; // AMOUNT_BITS (96) + UNIT_VALUE_BITS (112)
     var BPS_BITS = 14;
     var HEALTH_BITS = 21;
     var CREDIT_BITS = 64;
-    var ADJ_BITS = VALUE_BITS + BPS_BITS + log2ceil(C);
+    var ADJ_BITS = VALUE_BITS + BPS_BITS + 1 + log2ceil(C); // a debt: value * (10000 + debtBps) < 2^223
     var LOSS_BITS = VALUE_BITS + log2ceil(P);
     var REQ_BITS = LOSS_BITS + 2 + log2ceil(G);
     var DIFF_BITS = ADJ_BITS;
@@ -67,7 +69,7 @@ template ZkMargin(C, P, G, K, T, aLevels, aNbs, gLevels, gNbs, iLevels, iNbs, la
     assert(DIFF_BITS <= 252);
     assert(CHECK_BITS >= 1 && CHECK_BITS <= LOSS_BITS);
     assert(144 <= LOSS_BITS + 1); // credit (E26) fits REQ_BITS' headroom
-    assert(C >= 1 && P >= 1 && K >= 1 && K <= 16 && T >= 1 && 2 * T + 2 <= 16);
+    assert(C >= 1 && P >= 1 && K >= 1 && K <= 16 && T >= 1 && 2 * T + 3 <= 16);
     var gBits = log2ceil(G);
     assert(G >= 2 && (1 << gBits) == G);
 
@@ -95,11 +97,13 @@ template ZkMargin(C, P, G, K, T, aLevels, aNbs, gLevels, gNbs, iLevels, iNbs, la
     signal input venueRoot;
     signal input salt;
     signal input cIndex[C];
-    signal input cBalance[C];
+    signal input cSign[C];
+    signal input cMagnitude[C];
     signal input cId[C];
     signal input cUnitValue[C];
     signal input cThresholds[C][T - 1];
     signal input cBps[C][T];
+    signal input cDebtBps[C];
     signal input cSiblings[C][aSibCount];
     signal input gUsed[G];
     signal input gIndex[G];
@@ -145,11 +149,13 @@ template ZkMargin(C, P, G, K, T, aLevels, aNbs, gLevels, gNbs, iLevels, iNbs, la
     for (var i = 0; i < C; i++) {
         cs[i] = CollateralSlot(T, aLevels, aNbs);
         cs[i].index <== cIndex[i];
-        cs[i].balance <== cBalance[i];
+        cs[i].sign <== cSign[i];
+        cs[i].magnitude <== cMagnitude[i];
         cs[i].id <== cId[i];
         cs[i].unitValue <== cUnitValue[i];
         cs[i].thresholds <== cThresholds[i];
         cs[i].bps <== cBps[i];
+        cs[i].debtBps <== cDebtBps[i];
         cs[i].siblings <== cSiblings[i];
         cs[i].root === assetRoot;
         // empty slots are all-zero

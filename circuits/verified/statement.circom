@@ -66,7 +66,7 @@ template StatementEntry() {
 //   - the venue leaf Poseidon(4)(4, venueId, Ax, Ay) opens at venueIndex under venueRoot (the venue
 //     is listed under paramsRoot, with exactly this key);
 //   - M = Poseidon(5)(domainTag, venueId, account, asOf, Poseidon(E)(entries)) is signed by (Ax, Ay)
-//     (circomlib EdDSAPoseidonVerifier, with R8 checked on the curve): the venue signed exactly
+//     (circomlib EdDSAPoseidonVerifier, with R8 and the key (Ax, Ay) checked on the curve): the venue signed exactly
 //     these entries, for this account, as of this time;
 //   - freshness: paramsAsOf - maxStatementAge <= asOf <= paramsAsOf + maxStatementAge.
 // When used = 0: every input is 0 (one witness per portfolio; nothing is checked).
@@ -76,7 +76,7 @@ template StatementEntry() {
 //   venueId, Ax, Ay: leaf values, bound by the opening. asOf: any field element, pinned by the two
 //   41-bit range checks against paramsAsOf and maxStatementAge (NOTE: both < 2^40, committed under
 //   paramsRoot; the tree builder refuses larger values).
-// Cost: EdDSA ~4,220 + on-curve 4 + leaf 297 + path 2 x 304 + message hashes ~609 + 330 +
+// Cost: EdDSA ~4,220 + on-curve 2 x 4 + leaf 297 + path 2 x 304 + message hashes ~609 + 330 +
 //   freshness 2 x 42 + zeros ~E + 16 = ~6,200 for E = 16.
 template StatementSlot(E, vLevels, vNbs, domainTag) {
     var TIME_BITS = 41;
@@ -146,6 +146,13 @@ template StatementSlot(E, vLevels, vNbs, domainTag) {
     r8.enabled <== used;
     r8.x <== R8x;
     r8.y <== R8y;
+    // the venue key too: circomlib's verifier checks neither. NOTE: the tree builder already refuses
+    // a venue key off the curve or of small order on every path (the leaf binds the key); this
+    // keeps the circuit sound on its own for a key off the curve.
+    component key = BabyJubOnCurveIfEnabled();
+    key.enabled <== used;
+    key.x <== Ax;
+    key.y <== Ay;
     component sig = EdDSAPoseidonVerifier();
     sig.enabled <== used;
     sig.Ax <== Ax;

@@ -59,11 +59,13 @@ template ZkMarginVerified(C, P, G, K, T, aLevels, aNbs, gLevels, gNbs, iLevels, 
     signal input venueRoot;
     signal input salt;
     signal input cIndex[C];
-    signal input cBalance[C];
+    signal input cSign[C];
+    signal input cMagnitude[C];
     signal input cId[C];
     signal input cUnitValue[C];
     signal input cThresholds[C][T - 1];
     signal input cBps[C][T];
+    signal input cDebtBps[C];
     signal input cSiblings[C][aSibCount];
     signal input gUsed[G];
     signal input gIndex[G];
@@ -107,7 +109,9 @@ template ZkMarginVerified(C, P, G, K, T, aLevels, aNbs, gLevels, gNbs, iLevels, 
     core.venueRoot <== venueRoot;
     core.salt <== salt;
     core.cIndex <== cIndex;
-    core.cBalance <== cBalance;
+    core.cSign <== cSign;
+    core.cMagnitude <== cMagnitude;
+    core.cDebtBps <== cDebtBps;
     core.cId <== cId;
     core.cUnitValue <== cUnitValue;
     core.cThresholds <== cThresholds;
@@ -165,9 +169,13 @@ template ZkMarginVerified(C, P, G, K, T, aLevels, aNbs, gLevels, gNbs, iLevels, 
     signal slotKey[N];
     signal slotAmount[N];
     signal pShort[P];
+    signal cNegative[C];
     for (var i = 0; i < C; i++) {
         slotKey[i] <== cId[i];
-        slotAmount[i] <== cBalance[i];
+        // the signed balance (sign and magnitude are checked by the core); statements hold no
+        // debts yet (StatementEntry), so a used collateral slot here is never negative
+        cNegative[i] <== cSign[i] * cMagnitude[i];
+        slotAmount[i] <== cMagnitude[i] - 2 * cNegative[i];
     }
     for (var j = 0; j < P; j++) {
         slotKey[C + j] <== (1 << 32) + pId[j];

@@ -1,4 +1,4 @@
-import { LAYOUT_V2, layoutTag, type TreeLayout } from "./layout.js";
+import { LAYOUT_V3, layoutTag, type TreeLayout } from "./layout.js";
 import { GROUP_RISK_BITS } from "./limits.js";
 import { STATEMENT_ENTRIES, statementTag } from "./statement.js";
 import { ZkMarginError } from "../errors.js";
@@ -36,7 +36,7 @@ export const CONFIGS: Readonly<Record<string, CircuitConfig>> = Object.freeze({
     collateralSlots: 2,
     positionSlots: 4,
     groupSlots: 2,
-    layout: LAYOUT_V2,
+    layout: LAYOUT_V3,
     optimization: "O2",
   }),
   standard: Object.freeze({
@@ -45,7 +45,7 @@ export const CONFIGS: Readonly<Record<string, CircuitConfig>> = Object.freeze({
     collateralSlots: 8,
     positionSlots: 32,
     groupSlots: 8,
-    layout: LAYOUT_V2,
+    layout: LAYOUT_V3,
     optimization: "O2",
   }),
   large: Object.freeze({
@@ -54,7 +54,7 @@ export const CONFIGS: Readonly<Record<string, CircuitConfig>> = Object.freeze({
     collateralSlots: 16,
     positionSlots: 128,
     groupSlots: 16,
-    layout: LAYOUT_V2,
+    layout: LAYOUT_V3,
     optimization: "O2",
   }),
 });

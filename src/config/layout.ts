@@ -1,5 +1,5 @@
 /**
- * The risk-parameter tree layout (v2): how many scenarios (K) and haircut tiers (T) a leaf holds,
+ * The risk-parameter tree layout (v3: v2's trees, each asset leaf also commits its debtBps): how many scenarios (K) and haircut tiers (T) a leaf holds,
  * and the arity of each level of the four trees (leaf level first).
  *
  *   asset tree                  8 x 8      = 64 assets
@@ -31,8 +31,8 @@ export interface TreeLayout {
   readonly venueArities: readonly number[];
 }
 
-export const LAYOUT_V2: TreeLayout = Object.freeze({
-  name: "zkmargin/params/v2/K16/T4",
+export const LAYOUT_V3: TreeLayout = Object.freeze({
+  name: "zkmargin/params/v3/K16/T4",
   scenarios: 16,
   tiers: 4,
   assetArities: Object.freeze([8, 8]),

@@ -15,13 +15,16 @@ import type { Portfolio } from "../portfolio/parse.js";
 import { formatScaled, parseDecimal } from "../util/decimal.js";
 
 /**
- * The reference margin engine (README "The model"), version 2: risk scanned per risk group and
- * summed, plus a credit limit. Integers only.
+ * The reference margin engine (README "The model"), version 3: risk scanned per risk group and
+ * summed, plus a credit limit; a negative balance is a debt, counted exactly with its markup.
+ * Integers only.
  *
  * Units: E26 = 1e-26 USD; E30 = E26 * 1e4 (a bps-weighted E26 amount); credit limit in cents.
- *   holding value   V_a    = amountBase * unitValueE26                              [E26]
+ *   holding value   V_a    = amountBase * unitValueE26   (signed: negative for a debt)  [E26]
  *   tier portion    p_t    = clamp(V_a - upTo_{t-1}, 0, upTo_t - upTo_{t-1})         [E26]
- *   adjusted_a             = sum_t p_t * (10000 - h_t)                                [E30]
+ *   adjusted_a             = sum_t p_t * (10000 - h_t)           when V_a >= 0        [E30]
+ *   adjusted_a             = V_a * (10000 + debtBps_a)           when V_a < 0 (a debt:
+ *                            no tier applies; exact in E30, so no rounding)          [E30]
  *   loss_{g,k}             = - sum_{j in g} q_j * riskUnitE26_j[k]                    [E26]
  *   scanRisk_g             = max(0, max_k loss_{g,k})                                 [E26]
  *   shortOptionMinimum_g   = sum_{j in g} max(0, -q_j) * shortOptionMinimumUnitE26_j  [E26]
@@ -45,15 +48,26 @@ export interface TierBreakdown {
   adjustedE30: bigint;
 }
 
-/** One collateral holding in a MarginResult: its value and haircut-adjusted value, tier by tier. */
+/**
+ * One collateral holding in a MarginResult: its value and haircut-adjusted value, tier by tier; or,
+ * for a negative balance, a debt: its (negative) value marked up by the asset's debtBps.
+ */
 export interface CollateralBreakdown {
   assetId: number;
   symbol: string;
+  /** Signed: negative for a debt. */
   amountBase: bigint;
   decimals: number;
   priceE8: bigint;
+  /** Signed value (E26). */
   valueE26: bigint;
+  /** The haircut tiers (empty for a debt). */
   tiers: TierBreakdown[];
+  /** Whether the balance is negative (a debt, counted at |value| * (10000 + debtBps) / 10000). */
+  debt: boolean;
+  /** The asset's markup on a debt (bps). */
+  debtBps: number;
+  /** Signed (E30): negative for a debt. */
   adjustedE30: bigint;
 }
 
@@ -168,6 +182,11 @@ export function computeMargin(params: RiskParams, portfolio: Portfolio, healthBp
 
   const collateral = portfolio.collateral.map(({ asset, amountBase }): CollateralBreakdown => {
     const valueE26 = amountBase * asset.unitValueE26;
+    const base = { assetId: asset.id, symbol: asset.symbol, amountBase, decimals: asset.decimals, priceE8: asset.priceE8, valueE26, debtBps: asset.debtBps };
+    if (valueE26 < 0n) {
+      // a debt: never through the tiers, marked up by debtBps (valueE26 < 0, so adjusted < 0)
+      return { ...base, tiers: [], debt: true, adjustedE30: valueE26 * (BPS + BigInt(asset.debtBps)) };
+    }
     let lower = 0n;
     const tiers = asset.haircuts.map((t): TierBreakdown => {
       const upper = t.upToE8 === null ? null : t.upToE8 * E18;
@@ -178,16 +197,7 @@ export function computeMargin(params: RiskParams, portfolio: Portfolio, healthBp
       if (upper !== null) lower = upper;
       return tier;
     });
-    return {
-      assetId: asset.id,
-      symbol: asset.symbol,
-      amountBase,
-      decimals: asset.decimals,
-      priceE8: asset.priceE8,
-      valueE26,
-      tiers,
-      adjustedE30: tiers.reduce((s, t) => s + t.adjustedE30, 0n),
-    };
+    return { ...base, tiers, debt: false, adjustedE30: tiers.reduce((s, t) => s + t.adjustedE30, 0n) };
   });
 
   const positions = portfolio.positions.map(({ instrument, quantityBase }): PositionBreakdown => ({

@@ -13,6 +13,7 @@ const E30 = 30;
 const down26 = (x: bigint) => roundScaled(x, E26, USD_PLACES, "down");
 const up26 = (x: bigint) => roundScaled(x, E26, USD_PLACES, "up");
 const down30 = (x: bigint) => roundScaled(x, E30, USD_PLACES, "down");
+const up30 = (x: bigint) => roundScaled(x, E30, USD_PLACES, "up");
 
 /** One risk group in the JSON report; USD figures are 8-place strings, rounded up. */
 export interface GroupReportJson {
@@ -52,14 +53,22 @@ export interface MarginReportJson {
   excess: string;
   /** One entry per group the book touches, in group order. */
   groups: GroupReportJson[];
+  /**
+   * Holdings and debts. A debt (a negative balance: `debt` true) has a negative `amount` and
+   * `value`, no tiers, and counts `adjusted` = value * (10000 + debtBps) / 10000 (negative).
+   */
   collateral: {
     symbol: string;
     amount: string;
     price: string;
     value: string;
     adjusted: string;
+    debt: boolean;
+    debtBps: number;
     tiers: { from: string; to: string | null; bps: number; portion: string; adjusted: string }[];
   }[];
+  /** The debts as they count, marked up (a positive USD figure, rounded up; "0.00000000" without debts). */
+  debts: string;
   /** `worstScenarioLoss` is the position's loss in its group's worst scenario. */
   positions: { symbol: string; group: string; quantity: string; worstScenarioLoss: string; shortOptionMinimum: string }[];
 }
@@ -110,12 +119,15 @@ export function marginReportJson(r: MarginResult, params: RiskParams): MarginRep
     requirement: up26(r.requirementE26),
     excess: down30(r.excessE30),
     groups,
+    debts: up30(-r.collateral.reduce((s, c) => s + (c.debt ? c.adjustedE30 : 0n), 0n)),
     collateral: r.collateral.map((c) => ({
       symbol: c.symbol,
       amount: formatScaledTrim(c.amountBase, c.decimals),
       price: formatScaledTrim(c.priceE8, USD_PLACES),
       value: down26(c.valueE26),
       adjusted: down30(c.adjustedE30),
+      debt: c.debt,
+      debtBps: c.debtBps,
       tiers: c.tiers.map((t) => ({
         from: down26(t.fromE26),
         to: t.toE26 === null ? null : down26(t.toE26),
@@ -163,10 +175,12 @@ export function formatMarginReport(j: MarginReportJson): string {
   out.push(`Risk parameters: epoch ${j.epoch}, as of ${j.asOf}`);
   out.push("");
   out.push("Collateral (USD)");
-  if (j.collateral.length === 0) out.push("  (none)");
+  const holdings = j.collateral.filter((c) => !c.debt);
+  const debts = j.collateral.filter((c) => c.debt);
+  if (holdings.length === 0) out.push("  (none)");
   else {
     const rows: string[][] = [["  asset", "amount", "price", "value", "tier", "haircut", "portion", "adjusted"]];
-    for (const c of j.collateral) {
+    for (const c of holdings) {
       c.tiers.forEach((t, i) => {
         const range = t.to === null ? `above ${usd(t.from)}` : `${usd(t.from)}-${usd(t.to)}`;
         rows.push([
@@ -184,7 +198,15 @@ export function formatMarginReport(j: MarginReportJson): string {
     }
     out.push(...table(rows, [false, true, true, true, false, true, true, true]));
   }
-  out.push(`  total value ${usd(j.collateralValue)}, haircut-adjusted ${usd(j.adjustedCollateral)}`);
+  if (debts.length > 0) {
+    out.push("");
+    out.push("Debts (USD; a negative balance counts its value marked up by the asset's debtBps, no haircut tier)");
+    const rows: string[][] = [["  asset", "amount", "price", "value", "markup", "counts"]];
+    for (const c of debts) rows.push([`  ${c.symbol}`, c.amount, c.price, usd(c.value), `${(c.debtBps / 100).toFixed(2)}%`, usd(c.adjusted)]);
+    out.push(...table(rows, [false, true, true, true, true, true]));
+    out.push(`  debts as counted ${up(j.debts)}`);
+  }
+  out.push(`  total value ${usd(j.collateralValue)}, haircut-adjusted ${usd(j.adjustedCollateral)}${debts.length > 0 ? " (debts included)" : ""}`);
   out.push("");
   out.push("Positions");
   if (j.positions.length === 0) out.push("  (none)");

@@ -2,7 +2,7 @@
  * The risk oracle's tool: market data (spots, vols, instrument terms) -> risk parameters.
  *
  * `buildRiskParams(market)` validates a market file (docs/market-format.md) and produces
- *   - `params`: version-2 risk parameters (README "Input rules"), with one risk group per underlying
+ *   - `params`: version-3 risk parameters (README "Input rules"), with one risk group per underlying
  *     (group id = the underlying's `groupId`, by default its 1-based position in `underlyings`) and
  *     a SPAN-style risk array of K = 16 scenarios per instrument, and
  *   - `report`: a greeks report (value, delta, gamma, vega, worst scenario) for the risk desk.
@@ -15,7 +15,7 @@
  * option minimum is rounded UP.
  */
 import { ZkMarginError, show } from "../errors.js";
-import { LAYOUT_V2 } from "../config/layout.js";
+import { LAYOUT_V3 } from "../config/layout.js";
 import {
   ID_LIMIT,
   MAX_TOKEN_DECIMALS,
@@ -117,9 +117,9 @@ export interface GroupParamsJson {
   symbol: string;
 }
 
-/** Version-2 risk parameters in their published JSON form, as buildRiskParams writes them. */
+/** Version-3 risk parameters in their published JSON form, as buildRiskParams writes them. */
 export interface RiskParamsJson {
-  version: 2;
+  version: 3;
   epoch: number;
   asOf: string;
   /** Copied from the market file when it has one (not committed under paramsRoot). */
@@ -214,8 +214,8 @@ function makeScenarios(): ScenarioDef[] {
 }
 
 const SCENARIO_DEFS: readonly ScenarioDef[] = Object.freeze(makeScenarios());
-if (SCENARIO_DEFS.length !== LAYOUT_V2.scenarios) {
-  throw new Error(`market scenarios (${SCENARIO_DEFS.length}) do not match the layout's K = ${LAYOUT_V2.scenarios}`);
+if (SCENARIO_DEFS.length !== LAYOUT_V3.scenarios) {
+  throw new Error(`market scenarios (${SCENARIO_DEFS.length}) do not match the layout's K = ${LAYOUT_V3.scenarios}`);
 }
 
 /** The 16 scenario labels, in risk-array order. */
@@ -735,7 +735,7 @@ export function buildRiskParams(market: unknown): { params: RiskParamsJson; repo
 
   const assetsIn = expectArray(root.assets, "assets");
   const assets = (structuredClone(assetsIn) as unknown[])
-    .map((a, i) => ({ a, i }))
+    .map((a, i) => ({ a: withDefaultDebtBps(a), i }))
     .sort((x, y) => assetKey(x.a) - assetKey(y.a) || x.i - y.i)
     .map((x) => x.a);
 
@@ -775,7 +775,7 @@ export function buildRiskParams(market: unknown): { params: RiskParamsJson; repo
     .map((u) => ({ id: u.groupId, symbol: u.raw.symbol }))
     .sort((a, b) => a.id - b.id);
   const params: RiskParamsJson = {
-    version: 2,
+    version: 3,
     epoch,
     asOf,
     ...(validUntil !== undefined ? { validUntil } : {}),
@@ -795,6 +795,22 @@ export function buildRiskParams(market: unknown): { params: RiskParamsJson; repo
     instruments: reportInstruments,
   };
   return { params, report };
+}
+
+/**
+ * An asset's `debtBps` (the markup on a debt in it), from the market file, or by default its last
+ * haircut tier's bps: the move the pool guards against when it haircuts a holding of the asset is
+ * the move that would grow a debt in it before it is repaid, so a debt is marked up by as much as
+ * the largest holding is marked down (USDC with a top tier of 8% -> a USDC debt counts 108%).
+ * Anything malformed is left for the params parser to report with its JSON path.
+ */
+function withDefaultDebtBps(a: unknown): unknown {
+  if (typeof a !== "object" || a === null || Array.isArray(a) || "debtBps" in a) return a;
+  const tiers = (a as { haircuts?: unknown }).haircuts;
+  const last = Array.isArray(tiers) ? (tiers.at(-1) as { bps?: unknown } | undefined) : undefined;
+  if (typeof last?.bps !== "number") return a;
+  const { id, symbol, decimals, price, haircuts, ...rest } = a as Record<string, unknown>;
+  return { id, symbol, decimals, price, debtBps: last.bps, haircuts, ...rest };
 }
 
 function assetKey(a: unknown): number {

@@ -1,4 +1,4 @@
-import { LAYOUT_V2, capacity, type TreeLayout } from "../config/layout.js";
+import { LAYOUT_V3, capacity, type TreeLayout } from "../config/layout.js";
 import {
   FIELD_MODULUS,
   ID_LIMIT,
@@ -110,6 +110,7 @@ interface RawAsset {
   symbol: string;
   decimals: number;
   price: unknown;
+  debtBps: number;
   haircuts: { upTo: unknown; bps: number }[];
 }
 interface RawGroup {
@@ -131,7 +132,7 @@ interface RawVenue {
   publicKey: unknown[];
 }
 interface RawParams {
-  version: 2;
+  version: 3;
   epoch: number;
   asOf: string;
   validUntil?: string;
@@ -143,16 +144,18 @@ interface RawParams {
   venues?: RawVenue[];
 }
 
-/** Refuse version-1 files with the way out (before the schema, which would only say "must be 2"). */
+/** Refuse version-1 and version-2 files with the way out (before the schema, which would only say "must be 3"). */
 function checkVersion(json: unknown): void {
   if (typeof json !== "object" || json === null || Array.isArray(json)) return;
   const version = (json as { version?: unknown }).version;
-  if (version === 1) {
+  if (version === 1 || version === 2) {
     throw new ZkMarginError(
       "SCHEMA",
-      "version 1 risk parameters are no longer accepted: version 2 adds risk groups (each instrument names its group, " +
-        "and risk is scanned per group). Rebuild them with `zkmargin params build <market.json>`",
-      { path: "version", value: version, limit: "2" },
+      `version ${version} risk parameters are no longer accepted: version 3 ` +
+        (version === 1 ? "adds risk groups (each instrument names its group, and risk is scanned per group) and " : "") +
+        "gives each asset a committed debtBps (the markup on a debt in that asset: a negative balance counts as " +
+        "|value| * (10000 + debtBps) / 10000). Rebuild them with `zkmargin params build <market.json>`",
+      { path: "version", value: version, limit: "3" },
     );
   }
 }
@@ -286,11 +289,11 @@ function parseHaircuts(raw: RawAsset, path: string, layout: TreeLayout): Haircut
 }
 
 /**
- * Validate published risk parameters (version 2, README "Input rules") and normalize them to integers.
+ * Validate published risk parameters (version 3, README "Input rules") and normalize them to integers.
  * Throws a ZkMarginError naming the JSON path, the value and the limit for the first problem found.
- * A version-1 file is refused with the way out (`zkmargin params build`).
+ * A version-1 or version-2 file is refused with the way out (`zkmargin params build`).
  */
-export function parseRiskParams(json: unknown, layout: TreeLayout = LAYOUT_V2): RiskParams {
+export function parseRiskParams(json: unknown, layout: TreeLayout = LAYOUT_V3): RiskParams {
   checkVersion(json);
   validateShape(json);
   const raw = json as RawParams;
@@ -404,6 +407,7 @@ export function parseRiskParams(json: unknown, layout: TreeLayout = LAYOUT_V2): 
       priceE8,
       price: formatScaledTrim(priceE8, USD_PLACES),
       haircuts: parseHaircuts(a, path, layout),
+      debtBps: a.debtBps,
       unitValueE26,
       index: -1,
     };
@@ -472,7 +476,7 @@ export function parseRiskParams(json: unknown, layout: TreeLayout = LAYOUT_V2): 
     nextIndex.set(ins.groupId, n + 1);
   }
   return {
-    version: 2,
+    version: 3,
     epoch: BigInt(raw.epoch),
     asOf: raw.asOf,
     asOfUnix,
@@ -510,6 +514,7 @@ export function riskParamsToJson(p: RiskParams): object {
       symbol: a.symbol,
       decimals: a.decimals,
       price: a.price,
+      debtBps: a.debtBps,
       haircuts: a.haircuts.map((t) => ({ upTo: t.upToE8 === null ? null : formatScaledTrim(t.upToE8, USD_PLACES), bps: t.bps })),
     })),
     groups: p.groups.map((g) => ({ id: g.id, symbol: g.symbol })),

@@ -1,5 +1,5 @@
 /**
- * JSON Schemas for the risk-parameter (version 2) and portfolio files (README "Input rules").
+ * JSON Schemas for the risk-parameter (version 3) and portfolio files (README "Input rules").
  * They check structure only; numeric rules (decimal places, bit budgets, tier order, group
  * references, curve points, capacities) are checked in parse.ts so that their errors can state the
  * limit. Amounts, prices, risk values and venue key coordinates are decimal strings; their schema type
@@ -14,13 +14,13 @@ const symbol = {
 const id = { type: "integer", minimum: 0 };
 const decimals = { type: "integer", minimum: 0, maximum: 18 };
 
-/** JSON Schema of the version-2 risk-parameter file (structure only; parseRiskParams checks the rest). */
+/** JSON Schema of the version-3 risk-parameter file (structure only; parseRiskParams checks the rest). */
 export const riskParamsSchema = {
   type: "object",
   additionalProperties: false,
   required: ["version", "epoch", "asOf", "maxStatementAge", "scenarios", "assets", "groups", "instruments"],
   properties: {
-    version: { const: 2 },
+    version: { const: 3 },
     epoch: { type: "integer", minimum: 0 },
     asOf: { type: "string" },
     validUntil: { type: "string" },
@@ -32,12 +32,13 @@ export const riskParamsSchema = {
       items: {
         type: "object",
         additionalProperties: false,
-        required: ["id", "symbol", "decimals", "price", "haircuts"],
+        required: ["id", "symbol", "decimals", "price", "debtBps", "haircuts"],
         properties: {
           id,
           symbol,
           decimals,
           price: {},
+          debtBps: { type: "integer", minimum: 0, maximum: 10000 },
           haircuts: {
             type: "array",
             minItems: 1,

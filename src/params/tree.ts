@@ -3,13 +3,14 @@ import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
 import { capacity, layoutTag, type TreeLayout } from "../config/layout.js";
 import { poseidon, toField } from "../crypto/poseidon.js";
 import { EPOCH_LIMIT, FIELD_MODULUS, ID_LIMIT, TIME_LIMIT, UNIT_VALUE_LIMIT, VALUE_LIMIT } from "../config/limits.js";
+import { hasSmallOrder, isOnCurve } from "../crypto/babyJubjub.js";
 import { ZkMarginError } from "../errors.js";
 import type { AssetParams, GroupParams, InstrumentParams, RiskParams, VenueParams } from "./types.js";
 
 /**
- * The risk-parameter commitment, layout v2 (docs/params-tree.md is the normative description).
+ * The risk-parameter commitment, layout v3 (docs/params-tree.md is the normative description).
  *
- *   assetLeaf      = Poseidon(2T+2)(1, id, unitValueE26, u_1..u_{T-1}, h_1..h_T)
+ *   assetLeaf      = Poseidon(2T+3)(1, id, unitValueE26, u_1..u_{T-1}, h_1..h_T, debtBps)
  *   instrumentLeaf = Poseidon(4)(2, id, shortOptionMinimumUnitE26, Poseidon(K)(riskUnitE26[0..K-1] mod p))
  *   groupLeaf      = Poseidon(3)(3, id, instrumentSubtreeRoot)   (the group's instruments, sorted by id)
  *   venueLeaf      = Poseidon(4)(4, id, Ax, Ay)
@@ -21,7 +22,7 @@ import type { AssetParams, GroupParams, InstrumentParams, RiskParams, VenueParam
  * (threshold 0, bps equal to its first tier), so the unbounded tier is always tier T.
  * Thresholds u_t are cumulative USD values in 1e-26 USD (upTo * 10^26).
  * The first input of each leaf is its type tag and the four kinds use different Poseidon widths
- * (2T+2, 4, 3, 4) in different trees, so a leaf of one kind can never be opened as another (the
+ * (2T+3, 4, 3, 4) in different trees, so a leaf of one kind can never be opened as another (the
  * instrument and venue leaves share a width but differ in tag and live in different trees), and the
  * padding leaf 0 has no preimage under any of them.
  */
@@ -47,7 +48,7 @@ export function paddedTiers(asset: AssetParams, tiers: number): { thresholdsE26:
 
 export function assetLeafInputs(asset: AssetParams, layout: TreeLayout): bigint[] {
   const { thresholdsE26, bps } = paddedTiers(asset, layout.tiers);
-  return [TAG_ASSET, BigInt(asset.id), asset.unitValueE26, ...thresholdsE26, ...bps];
+  return [TAG_ASSET, BigInt(asset.id), asset.unitValueE26, ...thresholdsE26, ...bps, BigInt(asset.debtBps)];
 }
 
 export function assetLeaf(asset: AssetParams, layout: TreeLayout): bigint {
@@ -192,7 +193,7 @@ export function checkLeafBounds(params: RiskParams): void {
   const fail = (what: string, value: unknown, limit: string) => {
     throw new ZkMarginError("BIT_BUDGET", `${what} is outside the tree's rules (${limit})`, { path: what, value: String(value), limit });
   };
-  if (params.version !== 2) fail("version", params.version, "2");
+  if (params.version !== 3) fail("version", params.version, "3");
   if (params.assets.length < 1) fail("assets", params.assets.length, "at least one asset");
   if (params.assets.length > capacity(layout.assetArities)) fail("assets", params.assets.length, `<= ${capacity(layout.assetArities)}`);
   if (params.groups.length > capacity(layout.groupArities)) fail("groups", params.groups.length, `<= ${capacity(layout.groupArities)}`);
@@ -219,6 +220,9 @@ export function checkLeafBounds(params: RiskParams): void {
   params.venues.forEach((v, i) => {
     if (v.index !== i) fail(`venue ${v.name} index`, v.index, `${i} (its position by id)`);
     for (const c of v.publicKey) if (c < 0n || c >= FIELD_MODULUS) fail(`venue ${v.name} public key`, c, "a field element < p");
+    // the same rule as a parameters file: a key off the curve or of small order lets anyone sign
+    if (!isOnCurve(v.publicKey)) fail(`venue ${v.name} public key`, v.publicKey.join(", "), "a point on Baby Jubjub");
+    if (hasSmallOrder(v.publicKey)) fail(`venue ${v.name} public key`, v.publicKey.join(", "), "not of small order (8 * key != identity)");
   });
   const perGroup = new Map<number, number>();
   const groupIds = new Set(params.groups.map((g) => g.id));
@@ -240,6 +244,7 @@ export function checkLeafBounds(params: RiskParams): void {
     bps.forEach((h, t) => {
       if (h < 0n || h > 10000n || (t > 0 && h < bps[t - 1]!)) fail(`${at} bps ${t}`, h, "non-decreasing, 0..10000");
     });
+    if (!Number.isInteger(a.debtBps) || a.debtBps < 0 || a.debtBps > 10000) fail(`${at} debtBps`, a.debtBps, "an integer 0..10000");
   }
   for (const i of params.instruments) {
     const at = `instrument ${i.symbol}`;

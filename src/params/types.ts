@@ -16,6 +16,11 @@ export interface AssetParams {
   /** The price as published (exact decimal string). */
   price: string;
   haircuts: HaircutTier[];
+  /**
+   * Markup on a debt in this asset (0..10000 bps): a net negative holding counts as a liability of
+   * |value| * (10000 + debtBps) / 10000, never through the haircut tiers. Committed in the leaf.
+   */
+  debtBps: number;
   /** Value of one base unit in 1e-26 USD: priceE8 * 10^(18 - decimals). */
   unitValueE26: bigint;
   /** Leaf index in the asset tree (assets sorted by id). */
@@ -64,11 +69,11 @@ export interface VenueParams {
 }
 
 /**
- * Validated, normalized risk parameters (version 2). Assets, groups, instruments and venues are
+ * Validated, normalized risk parameters (version 3: version 2 plus each asset's debtBps). Assets, groups, instruments and venues are
  * sorted by id. Every instrument's `groupId` names one of `groups`.
  */
 export interface RiskParams {
-  version: 2;
+  version: 3;
   epoch: bigint;
   /** As published (ISO 8601 with a zone). */
   asOf: string;

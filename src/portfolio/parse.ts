@@ -8,7 +8,7 @@ import { formatScaledTrim, parseDecimal } from "../util/decimal.js";
 /** One collateral balance of a parsed portfolio. */
 export interface CollateralHolding {
   asset: AssetParams;
-  /** Balance in the asset's base units (>= 1). */
+  /** Balance in the asset's base units, signed: negative for a debt (never 0). */
   amountBase: bigint;
 }
 
@@ -94,6 +94,7 @@ export function parsePortfolio(json: unknown, params: RiskParams): Portfolio {
     seenAssets.set(asset.id, key);
     const amountBase = parseDecimal(value, path, {
       places: asset.decimals,
+      signed: true, // a negative balance is a debt
       placesWhat: `${asset.symbol}'s ${asset.decimals} decimals`,
     });
     checkAmount(amountBase, path, value, asset.decimals, asset.symbol);

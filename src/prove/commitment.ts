@@ -7,7 +7,7 @@ import type { Portfolio } from "../portfolio/parse.js";
 /**
  * The portfolio commitment (the circuit's public output).
  *
- *   collateral slot: id * 2^96 + balance            (empty slot: 0)
+ *   collateral slot: id * 2^97 + sign * 2^96 + |b|   (sign 1 = a debt; empty slot: 0)
  *   position slot:   id * 2^97 + sign * 2^96 + |q|   (sign 1 = short; empty slot: 0)
  *   h = salt; for each chunk of up to 15 slot values (collateral slots first, then positions,
  *   in leaf order, padded with empty slots to the configuration's slot counts):
@@ -21,12 +21,9 @@ const SHIFT = 1n << BigInt(AMOUNT_BITS);
 
 export function packedSlots(portfolio: Portfolio, config: CircuitConfig): bigint[] {
   checkCapacity(portfolio, config);
-  const c = portfolio.collateral.map((h) => BigInt(h.asset.id) * SHIFT + h.amountBase);
-  const p = portfolio.positions.map((h) => {
-    const sign = h.quantityBase < 0n ? 1n : 0n;
-    const mag = h.quantityBase < 0n ? -h.quantityBase : h.quantityBase;
-    return BigInt(h.instrument.id) * 2n * SHIFT + sign * SHIFT + mag;
-  });
+  const pack = (id: number, amount: bigint): bigint => BigInt(id) * 2n * SHIFT + (amount < 0n ? SHIFT - amount : amount);
+  const c = portfolio.collateral.map((h) => pack(h.asset.id, h.amountBase));
+  const p = portfolio.positions.map((h) => pack(h.instrument.id, h.quantityBase));
   return [
     ...c,
     ...Array<bigint>(config.collateralSlots - c.length).fill(0n),

@@ -135,23 +135,29 @@ export function buildWitnessInput(args: WitnessArgs): WitnessBundle {
   const groups = groupSlotsOf(params, portfolio, config);
 
   const cIndex: string[] = [];
-  const cBalance: string[] = [];
+  const cSign: string[] = [];
+  const cMagnitude: string[] = [];
   const cId: string[] = [];
   const cUnitValue: string[] = [];
   const cThresholds: string[][] = [];
   const cBps: string[][] = [];
+  const cDebtBps: string[] = [];
   const cSiblings: string[][] = [];
   for (let i = 0; i < config.collateralSlots; i++) {
     const h = portfolio.collateral[i];
     // An empty collateral slot opens asset leaf 0 with balance 0 (every collateral opening is checked).
+    // A balance is sign and magnitude (a negative one is a debt).
     const asset = h ? h.asset : params.assets[0]!;
     const tiers = paddedTiers(asset, layout.tiers);
     cIndex.push(s(h ? asset.index : 0));
-    cBalance.push(s(h ? h.amountBase : 0n));
+    const amount = h ? h.amountBase : 0n;
+    cSign.push(amount < 0n ? "1" : "0");
+    cMagnitude.push(s(amount < 0n ? -amount : amount));
     cId.push(s(asset.id));
     cUnitValue.push(s(asset.unitValueE26));
     cThresholds.push(tiers.thresholdsE26.map(s));
     cBps.push(tiers.bps.map(s));
+    cDebtBps.push(s(asset.debtBps));
     cSiblings.push(flatSiblings(tree.assetTree.open(asset.index)));
   }
 
@@ -233,11 +239,13 @@ export function buildWitnessInput(args: WitnessArgs): WitnessBundle {
     venueRoot: s(tree.venueRoot),
     salt: s(args.salt),
     cIndex,
-    cBalance,
+    cSign,
+    cMagnitude,
     cId,
     cUnitValue,
     cThresholds,
     cBps,
+    cDebtBps,
     cSiblings,
     gUsed,
     gIndex,

@@ -111,12 +111,12 @@ describe("circuit (small): values at the edge of the bit budget", function () {
   const MAX_18 = "79228162514.264337593543950335"; // the same number of base units with 18 decimals
   const risk = (v: string) => Array.from({ length: 16 }, (_, k) => (k % 2 ? v : `-${v}`));
   const pj = {
-    version: 2, epoch: 1, asOf: "2026-11-20T16:00:00Z", maxStatementAge: 3600,
+    version: 3, epoch: 1, asOf: "2026-11-20T16:00:00Z", maxStatementAge: 3600,
     scenarios: Array.from({ length: 16 }, (_, k) => `s${k}`),
     assets: [
       // 51,922,968 USD per whole token with 0 decimals: unit value just below 2^112
-      { id: 1, symbol: "BIG", decimals: 0, price: "51922968", haircuts: [{ upTo: "1000", bps: 0 }, { upTo: "4000000000000000000000000000000000000", bps: 5000 }, { upTo: null, bps: 10000 }] },
-      { id: 2, symbol: "TINY", decimals: 18, price: "0.00000001", haircuts: [{ upTo: null, bps: 0 }] },
+      { id: 1, symbol: "BIG", decimals: 0, price: "51922968", debtBps: 10000, haircuts: [{ upTo: "1000", bps: 0 }, { upTo: "4000000000000000000000000000000000000", bps: 5000 }, { upTo: null, bps: 10000 }] },
+      { id: 2, symbol: "TINY", decimals: 18, price: "0.00000001", debtBps: 0, haircuts: [{ upTo: null, bps: 0 }] },
     ],
     groups: [{ id: 1, symbol: "G1" }, { id: 2, symbol: "G2" }],
     instruments: [
@@ -134,6 +134,12 @@ describe("circuit (small): values at the edge of the bit budget", function () {
     ["two groups at the per-group bound against max collateral", { collateral: { BIG: MAX_AMOUNT.toString(), TINY: MAX_18 }, positions: { X: `-${maxX}`, Y: maxX, Z: `-${MAX_18}` } }, 10000, 0n],
     ["max shorts at the bound, tiny collateral, max health and credit", { collateral: { TINY: "0.000000000000000001" }, positions: { X: `-${maxX}`, Y: `-${maxX}` } }, 1_000_000, (1n << 64n) - 1n],
     ["one base unit everywhere", { collateral: { BIG: "1", TINY: "0.000000000000000001" }, positions: { X: "1", Y: "-1", Z: "0.000000000000000001" } }, 10000, 1n],
+    // debts: BIG's debtBps is 10000 (a debt counts double), so -MAX BIG counts -2^208 x 2 in E26
+    ["the largest debt (2^96 - 1 BIG at a 100% markup), max health and credit", { collateral: { BIG: `-${MAX_AMOUNT}`, TINY: MAX_18 }, positions: { X: `-${maxX}`, Y: `-${maxX}` } }, 1_000_000, (1n << 64n) - 1n],
+    ["the largest debt against tiny collateral, no positions", { collateral: { BIG: `-${MAX_AMOUNT}`, TINY: "0.000000000000000001" }, positions: {} }, 10000, 0n],
+    ["a one-base-unit BIG debt (100% markup) against one base unit of TINY", { collateral: { BIG: "-1", TINY: "0.000000000000000001" }, positions: {} }, 10000, 0n],
+    ["the largest TINY debt (no markup) against the largest BIG holding, max health", { collateral: { BIG: MAX_AMOUNT.toString(), TINY: `-${MAX_18}` }, positions: {} }, 1_000_000, 0n],
+    ["a one-base-unit debt of TINY (debtBps 0), nothing else", { collateral: { TINY: "-0.000000000000000001" }, positions: {} }, 10000, 0n],
   ];
   for (const [what, book, health, credit] of cases) {
     it(`agrees with the engine: ${what}`, async () => {

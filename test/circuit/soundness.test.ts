@@ -33,6 +33,9 @@ describe("circuit (small): forged witnesses fail the constraint check", function
   };
   const sparse = { collateral: { USDC: "20000" }, positions: { "ETH-PERP": "50", "ETH-C-2200": "-100" } };
   const btcOnly = { collateral: { USDC: "30000" }, positions: { "BTC-PERP": "1", "BTC-P-45000": "-2" } };
+  // a debt: ETH -1 ($2,000, debtBps 4000 -> counts $2,800); USDC 30,000 -> $29,400; adjusted $26,600.
+  // requirement $8,000 (the hedged ETH book): passes up to health 33250; without the debt up to 36750.
+  const withDebt = { collateral: { USDC: "30000", ETH: "-1" }, positions: { "ETH-PERP": "50", "ETH-C-2200": "-100" } };
   const CREDIT = 500_000n; // 5,000.00 USD
   let h: Harness;
   const honest: Record<string, WitnessInput> = {};
@@ -41,6 +44,7 @@ describe("circuit (small): forged witnesses fail the constraint check", function
     honest.full = inputFor(h, params, full, { healthBps: 12500, creditLimitCents: CREDIT, tree }).input;
     honest.sparse = inputFor(h, params, sparse, { healthBps: 12500, tree }).input;
     honest.btcOnly = inputFor(h, params, btcOnly, { healthBps: 12500, tree }).input;
+    honest.withDebt = inputFor(h, params, withDebt, { healthBps: 33250, tree }).input;
   });
 
   const clone = (x: WitnessInput): any => JSON.parse(JSON.stringify(x));
@@ -56,17 +60,23 @@ describe("circuit (small): forged witnesses fail the constraint check", function
   const setTerms = (i: any) => (i.terms = s((BigInt(i.healthBps) + BigInt(i.creditLimitCents) * (1n << 32n)) % p));
 
   it("control: the honest witnesses satisfy every constraint (lax and strict generators agree)", async () => {
-    for (const name of ["full", "sparse", "btcOnly"]) {
+    for (const name of ["full", "sparse", "btcOnly", "withDebt"]) {
       const { witness, failing } = await laxCheck(h, honest[name]!);
       assert.deepEqual(failing, [], name);
       assert.deepEqual(witness, await h.strict.calculate(honest[name]!), name);
     }
   });
 
-  const cases: [string, "full" | "sparse" | "btcOnly", (i: any) => void][] = [
+  const cases: [string, "full" | "sparse" | "btcOnly" | "withDebt", (i: any) => void][] = [
     // range checks
-    ["a wrapped negative balance (p - 1 USDC)", "full", (i) => (i.cBalance[0] = s(p - 1_000_000n))],
-    ["a balance of 2^96 base units", "full", (i) => (i.cBalance[1] = s(1n << 96n))],
+    ["a wrapped negative balance (p - 1 USDC, sign 0)", "full", (i) => (i.cMagnitude[0] = s(p - 1_000_000n))],
+    ["a balance of 2^96 base units", "full", (i) => (i.cMagnitude[1] = s(1n << 96n))],
+    ["a collateral sign that is not a bit", "withDebt", (i) => (i.cSign[1] = "2")],
+    ["a negative zero (sign 1, magnitude 0) in an empty collateral slot", "sparse", (i) => (i.cSign[1] = "1")],
+    // debts
+    ["a debt book at a health it passes only with the debt left out (33,250 -> 35,000)", "withDebt", (i) => ((i.healthBps = "35000"), setTerms(i))],
+    ["a smaller markup than the leaf's (debtBps 0)", "withDebt", (i) => (i.cDebtBps[1] = "0")],
+    ["a debt's markup replaced by the asset's haircut (debtBps 4000 -> the leaf's, bps edited)", "withDebt", (i) => (i.cBps[1] = ["0", "0", "0", "0"])],
     ["a position magnitude beyond 96 bits", "full", (i) => (i.pMagnitude[0] = s((1n << 96n) + 1n))],
     ["a wrapped negative magnitude (long written as p - q)", "full", (i) => ((i.pSign[1] = "0"), (i.pMagnitude[1] = s(p - 2n)))],
     ["a sign that is not a bit", "full", (i) => (i.pSign[1] = "2")],
@@ -90,7 +100,7 @@ describe("circuit (small): forged witnesses fail the constraint check", function
     ["a group slot's used flag that is not a bit (gUsed = 2)", "sparse", (i) => (i.gUsed[0] = "2")],
     // canonical slots
     ["the same asset in two slots", "full", (i) => {
-      for (const k of ["cIndex", "cId", "cUnitValue", "cThresholds", "cBps", "cSiblings"]) i[k][1] = i[k][0];
+      for (const k of ["cIndex", "cId", "cUnitValue", "cThresholds", "cBps", "cDebtBps", "cSiblings"]) i[k][1] = i[k][0];
     }],
     ["unsorted position slots within a group", "full", (i) => {
       for (const k of P_KEYS) [i[k][0], i[k][1]] = [i[k][1], i[k][0]];
@@ -160,7 +170,7 @@ describe("circuit (small): forged witnesses fail the constraint check", function
     // the inequality
     ["a book that does not pass at the stated health (12,500 -> 30,000)", "full", (i) => ((i.healthBps = "30000"), setTerms(i))],
     ["a credit limit above what the book covers (5,000 -> 20,000 USD)", "full", (i) => ((i.creditLimitCents = "2000000"), setTerms(i))],
-    ["removing collateral below the requirement", "full", (i) => ((i.cBalance[1] = "0"), (i.cBalance[0] = "1000000000"))],
+    ["removing collateral below the requirement", "full", (i) => ((i.cMagnitude[1] = "0"), (i.cMagnitude[0] = "1000000000"))],
   ];
   for (const [what, base, edit] of cases) {
     it(`rejects ${what}`, async () => {
@@ -213,6 +223,25 @@ describe("circuit (small): forged witnesses fail the constraint check", function
       }
       const forged = [...w];
       forged[idx] = forged[idx] === 0n ? 1n : 0n;
+      assert.ok(failingConstraints(h.r1cs, forged).length > 0, name);
+    }
+  });
+
+  it("rejects a debt dropped or counted smaller inside the witness (the marked-up debt, the adjusted total)", async () => {
+    const w = await h.strict.calculate(honest.withDebt!);
+    const debt = wire(h, "cs[1].debt");
+    const adjusted = wire(h, "adjusted");
+    // (--O2 folds the slot's sign-flipped term and its adjusted value into the total's constraint)
+    // $2,000 x 1.4 = $2,800 in E30
+    assert.equal(w[debt], 2_800n * 10n ** 30n);
+    for (const [name, idx, value] of [
+      ["the debt counted at 0", debt, 0n],
+      ["the debt one unit smaller", debt, w[debt]! - 1n],
+      ["the debt counted without its markup ($2,000)", debt, 2_000n * 10n ** 30n],
+      ["the adjusted total without the debt", adjusted, w[adjusted]! + 2_800n * 10n ** 30n],
+    ] as const) {
+      const forged = [...w];
+      forged[idx] = value;
       assert.ok(failingConstraints(h.r1cs, forged).length > 0, name);
     }
   });

@@ -199,7 +199,7 @@ describe("circuit (small-verified): venue statements", function () {
     await rejected({ ...clone(honest), sS: [s(custodian.S + 1n), honest.sS![1]] });
     const i: any = clone(honest);
     i.sEntries[0][0] = s(BigInt(i.sEntries[0][0]) + 1n); // 1 base unit more USDC
-    i.cBalance[0] = s(BigInt(i.cBalance[0]) + 1n);
+    i.cMagnitude[0] = s(BigInt(i.cMagnitude[0]) + 1n);
     await rejected(i);
   });
 
@@ -207,15 +207,15 @@ describe("circuit (small-verified): venue statements", function () {
     const i: any = input({ collateral: { USDC: "20000", ETH: "2" }, positions: {} } as any, [custodian]);
     i.sEntries[1][0] = s(packEntry(0, id("USDC"), 5n * E6));
     i.sel[1][0] = ["1", "0", "0", "0", "0", "0"];
-    i.cBalance[0] = s(BigInt(i.cBalance[0]) + 5n * E6);
+    i.cMagnitude[0] = s(BigInt(i.cMagnitude[0]) + 5n * E6);
     await rejected(i);
   });
 
   it("rejects a holding split across two portfolio slots to dodge a tier (ETH 2 + 1 in two slots)", async () => {
     const i: any = clone(honest);
     // both collateral slots ETH: slot 0 takes the custodian's 2 ETH, slot 1 the exchange's 1 ETH
-    for (const k of ["cIndex", "cId", "cUnitValue", "cThresholds", "cBps", "cSiblings"]) i[k][0] = i[k][1];
-    i.cBalance = [s(2n * E18), s(E18)];
+    for (const k of ["cIndex", "cId", "cUnitValue", "cThresholds", "cBps", "cDebtBps", "cSiblings"]) i[k][0] = i[k][1];
+    i.cMagnitude = [s(2n * E18), s(E18)];
     i.sel[0][0] = Array(6).fill("0"); // USDC left out
     i.sel[0][1] = ["1", "0", "0", "0", "0", "0"];
     i.sel[1][0] = ["0", "1", "0", "0", "0", "0"];

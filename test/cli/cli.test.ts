@@ -207,6 +207,27 @@ describe("cli", function () {
     assert.match(help.out, /params/);
   });
 
+  it("check: a debt is listed on its own line, marked up, and can fail a book that passes without it", () => {
+    // hedged book: requirement $8,000; ETH 5 -> $9,000 adjusted; WBTC -0.01 (debtBps 1500) -> -$575: $8,425
+    const pos = { "ETH-C-2200": "-100", "ETH-PERP": "50" };
+    const without = write("no-debt.json", { collateral: { ETH: "5" }, positions: pos });
+    const withDebt = write("with-debt.json", { collateral: { ETH: "5", WBTC: "-0.01" }, positions: pos });
+    assert.equal(zk("check", "--params", fixture("params-small.json"), "--portfolio", without, "--health-bps", "11000").code, 0);
+    const r = zk("check", "--params", fixture("params-small.json"), "--portfolio", withDebt, "--health-bps", "11000");
+    assert.equal(r.code, 1);
+    assert.match(r.out, /Debts \(USD; a negative balance counts its value marked up/);
+    assert.match(r.out, /WBTC\s+-0\.01\s+50000\s+-500\.00\s+15\.00%\s+-575\.00/);
+    assert.match(r.out, /debts as counted 575\.00/);
+    assert.match(r.out, /FAIL at 11000 bps/);
+    const j = JSON.parse(zk("check", "--params", fixture("params-small.json"), "--portfolio", withDebt, "--health-bps", "11000", "--json").out);
+    assert.equal(j.ok, false);
+    assert.equal(j.debts, "575.00000000");
+    assert.equal(j.adjustedCollateral, "8425.00000000");
+    assert.equal(j.collateralValue, "9500.00000000");
+    const wbtc = j.collateral.find((x: any) => x.symbol === "WBTC");
+    assert.deepEqual({ ...wbtc }, { symbol: "WBTC", amount: "-0.01", price: "50000", value: "-500.00000000", adjusted: "-575.00000000", debt: true, debtBps: 1500, tiers: [] });
+  });
+
   it("check on the small fixture matches the hand-worked figures", () => {
     const book = write("hedged-small.json", { collateral: { USDC: "10000" }, positions: { "ETH-C-2200": "-100", "ETH-PERP": "50" } });
     const r = zk("check", "--params", fixture("params-small.json"), "--portfolio", book, "--health-bps", "12250", "--json");

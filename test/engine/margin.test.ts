@@ -121,6 +121,54 @@ describe("engine: hand-worked margin cases", () => {
     assert.equal(j.excess, "0.00000000");
   });
 
+  it("a debt counts its value marked up by debtBps, never through the tiers", () => {
+    // ETH 300 * $2000 = $600,000 -> adjusted $470,000 (the three tiers above).
+    // USDC -200,000 (a debt): value -$200,000; USDC debtBps 800 -> counts -$200,000 * 1.08 = -$216,000.
+    //   (Through USDC's tiers it would have been -$196,000: the debt is never haircut.)
+    // adjusted collateral = $470,000 - $216,000 = $254,000; collateral value $600,000 - $200,000 = $400,000.
+    const r = margin(params, { ETH: "300", USDC: "-200000" });
+    const usdc = r.collateral.find((c) => c.symbol === "USDC")!;
+    assert.equal(usdc.debt, true);
+    assert.equal(usdc.debtBps, 800);
+    assert.deepEqual(usdc.tiers, []);
+    assert.equal(usdc.valueE26, -200_000n * USD);
+    assert.equal(usdc.adjustedE30, -216_000n * USD * 10000n);
+    assert.equal(r.collateralValueE26, 400_000n * USD);
+    assert.equal(r.adjustedCollateralE30, 254_000n * USD * 10000n);
+    const j = marginReportJson(r, params);
+    assert.equal(j.debts, "216000.00000000");
+    assert.equal(j.adjustedCollateral, "254000.00000000");
+    const text = formatMarginReport(j);
+    assert.match(text, /Debts \(USD/);
+    assert.match(text, /USDC\s+-200000\s+1\s+-200,000\.00\s+8\.00%\s+-216,000\.00/);
+    assert.match(text, /debts as counted 216,000\.00/);
+  });
+
+  it("a book that passes only with its debt left out fails once the debt is counted; break-even with a debt", () => {
+    // hedged book: requirement $8,000. ETH 5 * $2000 = $10,000 at 10% -> $9,000 adjusted.
+    // WBTC -0.01 (a debt): value -$500; debtBps 1500 -> counts -$575. Adjusted $9,000 - $575 = $8,425.
+    const pos = { "ETH-C-2200": "-100", "ETH-PERP": "50" };
+    // at 1.1x the book needs $8,800: without the debt ($9,000) it passes, with it ($8,425) it fails.
+    assert.ok(margin(params, { ETH: "5" }, pos, 11000).ok);
+    const withDebt = margin(params, { ETH: "5", WBTC: "-0.01" }, pos, 11000);
+    assert.ok(!withDebt.ok);
+    assert.equal(withDebt.adjustedCollateralE30, 8_425n * USD * 10000n);
+    // break-even: 8,425 / 8,000 = 1.053125 -> health 10531 passes (8,425 >= 8,424.8), 10532 fails (8,425.6)
+    assert.ok(margin(params, { ETH: "5", WBTC: "-0.01" }, pos, 10531).ok);
+    assert.ok(!margin(params, { ETH: "5", WBTC: "-0.01" }, pos, 10532).ok);
+    // exact: USDC 10,000 -> $9,800 adjusted; a WBTC debt of 0.001 ($50 -> $57.50) leaves $9,742.50;
+    // at health h the book needs 8,000 * h / 10000: h = 12178 needs $9,742.40 (passes), 12179 $9,743.20 (fails).
+    assert.ok(margin(params, { USDC: "10000", WBTC: "-0.001" }, pos, 12178).ok);
+    assert.ok(!margin(params, { USDC: "10000", WBTC: "-0.001" }, pos, 12179).ok);
+    // exact break-even with a debt, to the base unit: at 12178 the book needs $9,742.40, so USDC
+    // 9,999.897959... would be needed without a debt; with the WBTC debt ($57.50) USDC must give
+    // $9,799.90 adjusted = 9,999.897959 USDC at 2%: 9,999.897960 passes, 9,999.897959 fails
+    // (0.98 * 9,999.89796 = 9,799.9000008 >= 9,799.90; 0.98 * 9,999.897959 = 9,799.89999982 < 9,799.90).
+    assert.ok(margin(params, { USDC: "9999.897960", WBTC: "-0.001" }, pos, 12178).ok);
+    assert.ok(!margin(params, { USDC: "9999.897959", WBTC: "-0.001" }, pos, 12178).ok);
+    // (test/engine/properties.test.ts checks exact break-even and one base unit short with debts on random books)
+  });
+
   it("display rounding: collateral rounds down, requirement rounds up", () => {
     // 0.000001 USDC = $0.000001 -> adjusted $0.00000098 exactly; value 0.00000100
     const r = margin(params, { USDC: "0.000001" }, { "ETH-PERP": "0.001" });

@@ -30,14 +30,19 @@ const ZERO: Q = { n: 0n, d: 1n };
 const int = (x: number | bigint): Q => ({ n: BigInt(x), d: 1n });
 
 /**
- * The v2 model (docs/model.md, "The margin formulas") over exact rationals: per-group scan risk and
- * short-option minimum, summed; credit limit in cents. `credit` is a bigint number of cents.
+ * The v3 model (docs/model.md, "The margin formulas") over exact rationals: per-group scan risk and
+ * short-option minimum, summed; credit limit in cents; a negative balance is a debt marked up. `credit` is a bigint number of cents.
  */
 function reference(pj: any, portfolio: any, healthBps: number, credit = 0n) {
   let adjusted = ZERO;
   for (const [sym, amt] of Object.entries(portfolio.collateral as Record<string, string>)) {
     const a = pj.assets.find((x: any) => x.symbol === sym);
     const v = mul(q(amt), q(a.price));
+    if (v.n < 0n) {
+      // a debt: |value| * (10000 + debtBps) / 10000 counts against the collateral, no tier
+      adjusted = add(adjusted, mul(v, { n: BigInt(10000 + a.debtBps), d: 10000n }));
+      continue;
+    }
     let lower = ZERO;
     for (const t of a.haircuts) {
       const upper = t.upTo === null ? null : q(t.upTo);
@@ -163,7 +168,7 @@ describe("engine: properties (fast-check)", () => {
     // Collateral: one asset CASH at $1, 18 decimals, no haircut: one base unit adds exactly 1e12 E30.
     // The requirement and the credit limit are multiples of 1e12 E30 / healthBps (risk values have
     // 8 decimals, sizes at most 6), so health x (requirement + credit) is a whole number of CASH base units.
-    const cash = { id: 999, symbol: "CASH", decimals: 18, price: "1", haircuts: [{ upTo: null, bps: 0 }] };
+    const cash = { id: 999, symbol: "CASH", decimals: 18, price: "1", debtBps: 0, haircuts: [{ upTo: null, bps: 0 }] };
     let atEven = 0;
     fc.assert(
       fc.property(withBook, ({ pj, book, health, credit }) => {
@@ -190,6 +195,52 @@ describe("engine: properties (fast-check)", () => {
         assert.ok(!reference(pj2, short, health, credit).ok);
         atEven++;
       }),
+      { numRuns: 200 },
+    );
+    assert.ok(atEven > 50, `only ${atEven} break-even books`);
+  });
+
+  it("with a debt: exactly at break-even passes, one base unit short fails, and the debt left out would pass", () => {
+    // CASH at $1, 18 decimals, no haircut (one base unit = 1e12 E30); LOAN at $1, 18 decimals, debtBps d:
+    // a debt of L base units (L a multiple of 10000) counts exactly L * (10000 + d) / 10000 CASH units.
+    const cash = { id: 999, symbol: "CASH", decimals: 18, price: "1", debtBps: 0, haircuts: [{ upTo: null, bps: 0 }] };
+    let atEven = 0;
+    fc.assert(
+      fc.property(
+        withBook,
+        fc.integer({ min: 0, max: 10000 }),
+        fc.bigInt({ min: 1n, max: 10n ** 20n }),
+        ({ pj, book, health, credit }, d, l) => {
+          const loan = { id: 998, symbol: "LOAN", decimals: 18, price: "1", debtBps: d, haircuts: [{ upTo: null, bps: 500 }] };
+          const pj2 = { ...pj, assets: [...pj.assets, loan, cash] };
+          const L = l * 10000n;
+          const r0 = run(pj2, { collateral: {}, positions: book.positions }, health, credit);
+          const neededE30 = BigInt(health) * (r0.requirementE26 + r0.creditLimitE26);
+          const units = neededE30 / 10n ** 12n + (L * BigInt(10000 + d)) / 10000n;
+          if (units >= 1n << 96n) return;
+          const amount = (x: bigint) => {
+            const neg = x < 0n;
+            const s = (neg ? -x : x).toString().padStart(19, "0");
+            return `${neg ? "-" : ""}${s.slice(0, -18)}.${s.slice(-18)}`;
+          };
+          const even = { collateral: { CASH: amount(units), LOAN: amount(-L) }, positions: book.positions };
+          const short = { collateral: { CASH: amount(units - 1n), LOAN: amount(-L) }, positions: book.positions };
+          const re = run(pj2, even, health, credit);
+          assert.equal(re.excessE30, 0n);
+          assert.ok(re.ok && reference(pj2, even, health, credit).ok);
+          const rs = run(pj2, short, health, credit);
+          assert.equal(rs.excessE30, -(10n ** 12n));
+          assert.ok(!rs.ok && !reference(pj2, short, health, credit).ok);
+          // the debt counts in full: without it the short book would pass, and the debt is never haircut
+          const dropped = run(pj2, { collateral: { CASH: amount(units - 1n) }, positions: book.positions }, health, credit);
+          assert.ok(dropped.ok);
+          const debtLine = rs.collateral.find((x) => x.symbol === "LOAN")!;
+          assert.equal(debtLine.debt, true);
+          assert.deepEqual(debtLine.tiers, []);
+          assert.equal(debtLine.adjustedE30, -L * 10n ** 8n * BigInt(10000 + d));
+          atEven++;
+        },
+      ),
       { numRuns: 200 },
     );
     assert.ok(atEven > 50, `only ${atEven} break-even books`);

@@ -240,7 +240,7 @@ describe("market: risk arrays", () => {
     const { params } = buildRiskParams(m);
     assert.equal(JSON.stringify(m), before);
     assert.deepEqual(Object.keys(params), ["version", "epoch", "asOf", "maxStatementAge", "scenarios", "assets", "groups", "instruments", "venues"]);
-    assert.equal(params.version, 2);
+    assert.equal(params.version, 3);
     assert.equal(params.maxStatementAge, 3600);
     assert.deepEqual(params.groups, [{ id: 1, symbol: "ETH" }]);
     assert.deepEqual(params.venues, []);
@@ -248,7 +248,14 @@ describe("market: risk arrays", () => {
     assert.equal(params.asOf, "2026-11-20T16:00:00Z");
     assert.deepEqual(params.scenarios, [...SCENARIO_LABELS]);
     assert.deepEqual(params.assets.map((a: Json) => a.id), [1, 2]);
-    assert.deepEqual(params.assets[0], m.assets[1]);
+    // assets are copied through, each given a debtBps when the market file has none: by default its
+    // last haircut tier's bps (a debt is marked up by as much as the largest holding is marked down)
+    const last = (a: Json) => a.haircuts[a.haircuts.length - 1].bps;
+    assert.deepEqual(params.assets[0], { ...m.assets[1], debtBps: last(m.assets[1]) });
+    assert.deepEqual(Object.keys(params.assets[0] as Json), ["id", "symbol", "decimals", "price", "debtBps", "haircuts"]);
+    const explicit = baseMarket();
+    (explicit.assets[0] as Json).debtBps = 123;
+    assert.equal((buildRiskParams(explicit).params.assets.find((a: Json) => a.id === (explicit.assets[0] as Json).id) as Json).debtBps, 123);
     assert.deepEqual(params.instruments.map((i) => i.id), [1001, 1101, 2001]);
     assert.deepEqual(params.instruments.map((i) => i.kind), ["perpetual", "future", "option"]);
     for (const i of params.instruments) {

@@ -51,7 +51,7 @@ describe("params: parsing and validation", () => {
 
   it("reads asOf as unix seconds and maxStatementAge, and defaults venues to []", () => {
     const p = parseRiskParams(base());
-    assert.equal(p.version, 2);
+    assert.equal(p.version, 3);
     assert.equal(p.asOfUnix, BigInt(Date.UTC(2026, 10, 20, 16) / 1000)); // 2026-11-20T16:00:00Z = 1795190400
     assert.equal(p.asOfUnix, 1795190400n);
     assert.equal(p.maxStatementAge, 3600n);
@@ -97,7 +97,12 @@ describe("params: parsing and validation", () => {
   const cases: [string, (j: any) => void, ErrorCode, string][] = [
     ["unknown top-level field", (j) => (j.extra = 1), "SCHEMA", "(top level)"],
     ["missing epoch", (j) => delete j.epoch, "SCHEMA", "(top level)"],
-    ["wrong version", (j) => (j.version = 3), "SCHEMA", "version"],
+    ["wrong version", (j) => (j.version = 4), "SCHEMA", "version"],
+    ["version 2 (refused with the way out)", (j) => (j.version = 2), "SCHEMA", "version"],
+    ["missing debtBps", (j) => delete j.assets[0].debtBps, "SCHEMA", "assets[0]"],
+    ["debtBps over 10000", (j) => (j.assets[0].debtBps = 10001), "SCHEMA", "assets[0].debtBps"],
+    ["negative debtBps", (j) => (j.assets[0].debtBps = -1), "SCHEMA", "assets[0].debtBps"],
+    ["fractional debtBps", (j) => (j.assets[0].debtBps = 1.5), "SCHEMA", "assets[0].debtBps"],
     ["version 1 (refused with the way out)", (j) => (j.version = 1), "SCHEMA", "version"],
     ["missing groups", (j) => delete j.groups, "SCHEMA", "(top level)"],
     ["missing maxStatementAge", (j) => delete j.maxStatementAge, "SCHEMA", "(top level)"],
@@ -224,6 +229,15 @@ describe("params: parsing and validation", () => {
     const e = throwsZk(() => parseRiskParams(j), "CAPACITY", "instruments[513].group", 'group "ETH" (id 2) has 513 instruments');
     assert.match(e.message, /at most 512/);
     assert.equal(e.limit, "512 instruments per group");
+  });
+
+  it("refuses version 2 with a message that says what changed and how to rebuild", () => {
+    const j = clone(base());
+    j.version = 2;
+    for (const a of j.assets) delete a.debtBps; // a real v2 file has no debtBps: the version message comes first
+    const e = throwsZk(() => parseRiskParams(j), "SCHEMA", "version");
+    assert.match(e.message, /version 2 risk parameters are no longer accepted: version 3 gives each asset a committed debtBps/);
+    assert.match(e.message, /zkmargin params build/);
   });
 
   it("refuses version 1 with a message that says how to rebuild", () => {

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { buildEddsa, buildPoseidon } from "circomlibjs";
 import { poseidon } from "../../src/crypto/poseidon.js";
 import { FIELD_MODULUS } from "../../src/config/limits.js";
-import { LAYOUT_V2, layoutTag } from "../../src/config/layout.js";
+import { LAYOUT_V3, layoutTag } from "../../src/config/layout.js";
 import { parseRiskParams } from "../../src/params/parse.js";
 import {
   MixedArityTree,
@@ -61,7 +61,7 @@ describe("params: Poseidon tree", function () {
       const n = a.haircuts.length;
       const ups = [...Array(4 - n).fill(0n), ...a.haircuts.slice(0, -1).map((t: any) => dec(t.upTo, 8) * 10n ** 18n)];
       const bps = [...Array(4 - n).fill(BigInt(a.haircuts[0].bps)), ...a.haircuts.map((t: any) => BigInt(t.bps))];
-      return h([1n, BigInt(a.id), unit, ...ups, ...bps]);
+      return h([1n, BigInt(a.id), unit, ...ups, ...bps, BigInt(a.debtBps)]);
     });
     const instLeaf = (i: any) => {
       const scale = 10n ** BigInt(18 - i.decimals);
@@ -86,7 +86,7 @@ describe("params: Poseidon tree", function () {
       return h([3n, BigInt(g.id), root(mine.map(instLeaf), [8, 8, 8])]);
     });
     const venueLeaves = [...json.venues].sort(byId).map((v: any) => h([4n, BigInt(v.id), BigInt(v.publicKey[0]), BigInt(v.publicKey[1])]));
-    const tag = BigInt("0x" + Buffer.from("zkmargin/params/v2/K16/T4").toString("hex"));
+    const tag = BigInt("0x" + Buffer.from("zkmargin/params/v3/K16/T4").toString("hex"));
     const asOf = BigInt(Date.parse(json.asOf) / 1000);
     const expected = h([
       tag,
@@ -100,7 +100,7 @@ describe("params: Poseidon tree", function () {
     // --- the SDK ---
     const tree = buildParamsTree(parseRiskParams(json));
     assert.equal(tree.paramsRoot, expected);
-    assert.equal(layoutTag(LAYOUT_V2), tag);
+    assert.equal(layoutTag(LAYOUT_V3), tag);
   });
 
   it("openings recompute the root for every leaf, including padding leaves", () => {
@@ -137,10 +137,11 @@ describe("params: Poseidon tree", function () {
     assert.equal(sparse.root, poseidon([poseidon([5n, 6n]), poseidon([7n, 0n]), poseidon([0n, 0n])]));
   });
 
-  it("typed leaves: tags 1 asset (10 inputs), 2 instrument (4), 3 group (3), 4 venue (4)", () => {
+  it("typed leaves: tags 1 asset (11 inputs), 2 instrument (4), 3 group (3), 4 venue (4)", () => {
     const p = parseRiskParams(fixtureJson("params-small.json"));
     const inputs = assetLeafInputs(p.assets[0]!, p.layout);
-    assert.equal(inputs.length, 10);
+    assert.equal(inputs.length, 11);
+    assert.equal(inputs[10], BigInt(p.assets[0]!.debtBps));
     assert.equal(inputs[0], TAG_ASSET);
     assert.equal(new Set([TAG_ASSET, TAG_INSTRUMENT, TAG_GROUP, TAG_VENUE]).size, 4);
   });
@@ -257,7 +258,30 @@ describe("params: the tree builder re-checks its bit budget", () => {
     const bad3 = structuredClone(p);
     bad3.assets[1]!.haircuts[1]!.bps = 500; // decreasing after 1000
     assert.throws(() => buildParamsTree(bad3), (e: any) => e.code === "BIT_BUDGET" && /bps/.test(e.message));
+    for (const debtBps of [-1, 10001, 1.5]) {
+      const bad4 = structuredClone(p);
+      bad4.assets[0]!.debtBps = debtBps;
+      assert.throws(() => buildParamsTree(bad4), (e: any) => e.code === "BIT_BUDGET" && /debtBps/.test(e.message), String(debtBps));
+    }
     buildParamsTree(p);
+  });
+
+  it("refuses a venue key off the curve or of small order on every path (code as well as a file)", () => {
+    const p = parseRiskParams(fixtureJson("params-small.json"));
+    assert.ok(p.venues.length > 0);
+    const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+    for (const [what, key, re] of [
+      ["(1, 2), off the curve", [1n, 2n], /on Baby Jubjub/],
+      ["(0, 1), the identity", [0n, 1n], /small order/],
+      ["(0, p - 1), of order 2", [0n, P - 1n], /small order/],
+    ] as const) {
+      const bad = structuredClone(p);
+      bad.venues[0]!.publicKey = [key[0], key[1]];
+      assert.throws(() => buildParamsTree(bad), (e: any) => e.code === "BIT_BUDGET" && re.test(e.message), what);
+      const json = structuredClone(fixtureJson("params-small.json"));
+      json.venues[0].publicKey = key.map(String);
+      assert.throws(() => parseRiskParams(json), (e: any) => e.path === "venues[0].publicKey", what);
+    }
   });
 
   it("refuses parameters built in code that a file could not publish (duplicate or unsorted ids, no asset, unknown group)", () => {

@@ -63,7 +63,6 @@ describe("portfolio: parsing and validation", () => {
     ["same instrument by symbol and id", { collateral: {}, positions: { "ETH-PERP": "1", "1001": "2" } }, "DUPLICATE", 'positions["ETH-PERP"]'],
     ["too many decimals for USDC", { collateral: { USDC: "1.0000001" } }, "DECIMAL_PRECISION", "collateral.USDC"],
     ["too fine a position size", { collateral: {}, positions: { "ETH-PERP": "0.0005" } }, "DECIMAL_PRECISION", 'positions["ETH-PERP"]'],
-    ["negative collateral", { collateral: { USDC: "-5" } }, "OUT_OF_RANGE", "collateral.USDC"],
     ["exponent", { collateral: { USDC: "1e6" } }, "DECIMAL_FORMAT", "collateral.USDC"],
     ["JSON number amount", { collateral: { USDC: 5 } }, "DECIMAL_FORMAT", "collateral.USDC"],
     ["empty string", { collateral: { USDC: "" } }, "DECIMAL_FORMAT", "collateral.USDC"],
@@ -83,6 +82,13 @@ describe("portfolio: parsing and validation", () => {
     // 2^96 - 1 wei
     const p = parsePortfolio({ collateral: { ETH: "79228162514.264337593543950335" } }, params);
     assert.equal(p.collateral[0]!.amountBase, (1n << 96n) - 1n);
+  });
+
+  it("accepts a negative balance (a debt) within the same budget and precision rules", () => {
+    const p = parsePortfolio({ collateral: { USDC: "-5.25", ETH: "-79228162514.264337593543950335" } }, params);
+    assert.deepEqual(p.collateral.map((c) => c.amountBase), [-5_250_000n, -((1n << 96n) - 1n)]);
+    throwsZk(() => parsePortfolio({ collateral: { ETH: "-79228162514.264337593543950336" } }, params), "BIT_BUDGET", "collateral.ETH");
+    throwsZk(() => parsePortfolio({ collateral: { USDC: "-0.0000001" } }, params), "DECIMAL_PRECISION", "collateral.USDC");
   });
 
   it("suggests the right case for a symbol typed in the wrong case", () => {
