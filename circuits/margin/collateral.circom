@@ -34,8 +34,8 @@ include "../lib/merkle.circom";
 //     (docs/params-tree.md). The comparators below rely on thresholds < 2^208 and the bit budget
 //     on the rest.
 // Outputs: root, used (magnitude != 0), packed = used*id * 2^97 + sign * 2^96 + magnitude (for the
-// commitment; injective since magnitude < 2^96, sign in {0, 1} and id < 2^32), balance (the signed
-// b as a field element), adjusted (signed, as a field element).
+// commitment; injective since magnitude < 2^96, sign in {0, 1} and id < 2^32), adjusted (signed,
+// as a field element).
 // Cost (--O2, T = 4, nbs = [3, 3]): leaf ~470 + path 832 + magnitude 96 + index 6 + IsZero 2 +
 // sign 2 + 3 comparators x 210 + 2 products per tier + 6 = ~2,045.
 template CollateralSlot(T, levels, nbs) {
@@ -57,7 +57,6 @@ template CollateralSlot(T, levels, nbs) {
     signal output root;
     signal output used;
     signal output packed;
-    signal output balance;
     signal output adjusted;
 
     // Range checks on the private values.
@@ -116,8 +115,6 @@ template CollateralSlot(T, levels, nbs) {
     signal flipped <== sign * (tiered + debt);
     adjusted <== tiered - flipped;
 
-    signal signedPart <== sign * magnitude;
-    balance <== magnitude - 2 * signedPart;
     signal committedId <== used * id;
     packed <== committedId * (1 << (AMOUNT_BITS + 1)) + sign * (1 << AMOUNT_BITS) + magnitude;
 }
