@@ -1,0 +1,32 @@
+/**
+ * Mocha global fixture (.mocharc.json "require"): runs once in the main process before the test
+ * files, which then run in parallel workers (`--parallel --jobs 2`). It makes the artifacts that many
+ * files share, one at a time, so that no two workers compile the same circuit or write the same setup
+ * folder at once: the `small` and `small-verified` circuits and their INSECURE dev setups, and (when
+ * the native binary is built) their native witness calculators. Each is cached per circuit hash, so a
+ * second run finds them at once; the tests that check these steps still run them (on their own inputs
+ * or against the cache).
+ */
+import { getConfig } from "../src/config/circuits.js";
+import { nativeProverStatus } from "../src/prove/native.js";
+import { buildNativeWitness } from "../src/prove/nativeWitness.js";
+import { releaseCurve, setupCircuit } from "../setup/groth16.js";
+
+export async function mochaGlobalSetup(): Promise<void> {
+  const t0 = Date.now();
+  const log = (m: string) => process.stderr.write(`[global setup] ${m}\n`);
+  for (const name of ["small", "small-verified"]) {
+    const config = getConfig(name);
+    await setupCircuit(config);
+    if (nativeProverStatus().available && process.env.ZKMARGIN_NATIVE_WITNESS !== "off") {
+      try {
+        await buildNativeWitness(config);
+      } catch (e) {
+        // the native witness tests report this themselves; the rest falls back to the wasm
+        log(`${name}: native witness calculator not built: ${(e as Error).message.split("\n")[0]}`);
+      }
+    }
+  }
+  await releaseCurve();
+  log(`small and small-verified compiled and set up in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
