@@ -61,6 +61,9 @@ function run(binary: string, args: string[], stdin?: string): Promise<string> {
       if (err) reject(new Error(`native phase 2 failed: ${(stderr || err.message).trim().split("\n").slice(-3).join(" ")}`));
       else resolve(stdout);
     });
+    // the binary may exit (bad input) before it reads its stdin: a broken pipe is not an error here,
+    // the exit status and stderr above say what went wrong
+    child.stdin?.on("error", () => undefined);
     child.stdin?.end(stdin ?? "");
   });
 }
