@@ -296,6 +296,13 @@ for (const config of configsToTest()) {
                 signStatement({ venueId: 2, account: ACCOUNT, asOf: AS_OF - 900, privateKey: VENUE2_KEY, holdings: { collateral: { "3": eth.toString() }, positions: {} } }),
               ];
               const from = portfolioFromStatements(statements, params, { account: ACCOUNT, maxStatements: config.statementSlots });
+              // steer half the books to exact break-even and half one bps past it, so that both
+              // outcomes are exercised whatever the random amounts
+              const r0 = computeMargin(params, from.portfolio, 10000, 0n);
+              if (r0.requirementE26 > 0n) {
+                const be = r0.adjustedCollateralE30 / r0.requirementE26 + BigInt((passes + fails) % 2);
+                if (be >= 10000n && be <= 1_000_000n) healthBps = Number(be);
+              }
               const { input } = buildVerifiedWitnessInput({
                 params,
                 tree: buildParamsTree(params),
