@@ -26,11 +26,7 @@ DevSetupInfo dev_setup(const std::string& r1cs_path, const std::string& zkey_pat
   info.n_vars = n_vars;
   info.n_public = n_pub;
   info.n_constraints = n_c;
-  // snarkjs: cirPower = log2(nConstraints + nPublic) + 1, the domain holds the constraints and one
-  // extra constraint per public signal and for the constant wire.
-  const uint64_t m = (uint64_t)n_c + n_pub;
-  int k = 1;
-  while (k < 64 && (m >> k) != 0) k++;
+  const int k = cs.domain_power();
   if (k + 1 > FR_TWO_ADICITY) throw InputError(r1cs_path + ": circuit too big (domain 2^" + std::to_string(k) + ", at most 2^27)");
   info.power = k;
   const size_t n = (size_t)1 << k;

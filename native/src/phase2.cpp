@@ -137,9 +137,7 @@ ZkeyNewInfo zkey_new(const std::string& r1cs_path, const std::string& ptau_path,
   info.n_vars = n_vars;
   info.n_public = n_pub;
   info.n_constraints = n_c;
-  const uint64_t m = (uint64_t)n_c + n_pub;
-  int k = 1;
-  while (k < 64 && (m >> k) != 0) k++;
+  const int k = cs.domain_power();
   info.power = k;
   if (k > P) {
     throw InputError("circuit too big for this powers of tau: it needs 2^" + std::to_string(k) + " (" + std::to_string(n_c) + " constraints + " +

@@ -28,6 +28,14 @@ struct R1cs {
   explicit R1cs(const std::string& path);
   uint32_t n_wires = 0, n_pub_out = 0, n_pub_in = 0, n_prv_in = 0, n_constraints = 0;
   uint32_t n_public() const { return n_pub_out + n_pub_in; }
+  // snarkjs's cirPower = log2(nConstraints + nPublic) + 1: the Groth16 domain 2^k holds the
+  // constraints plus one per public signal and one for the constant wire.
+  int domain_power() const {
+    const uint64_t m = (uint64_t)n_constraints + n_public();
+    int k = 1;
+    while (k < 64 && (m >> k) != 0) k++;
+    return k;
+  }
   std::vector<R1csTerm> terms;
   std::vector<R1csConstraint> constraints;
 };
