@@ -10,7 +10,6 @@ import { signStatement } from "../statements/sign.js";
 import { isoOf, parseStatementTime } from "../statements/time.js";
 import { describeNotCounted, verifyStatement } from "../statements/verify.js";
 import { parseAccount, parseStatement } from "../statements/parse.js";
-import { STATEMENT_ENTRIES } from "../statements/encoding.js";
 import { toHex32 } from "../crypto/poseidon.js";
 import { toJsonText, writeFileAtomic } from "../util/files.js";
 import { parseJsonFile, readJsonFile } from "../util/json.js";
@@ -27,6 +26,7 @@ interface Io {
 }
 
 const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
+const entryCount = (n: number): string => `${n} ${n === 1 ? "entry" : "entries"}`;
 
 function loadParams(file: string): RiskParams {
   return parseJsonFile(file, "risk parameters", "--params", parseRiskParams);
@@ -108,12 +108,13 @@ export function addVenueCommands(program: Command, io: Io, setExit: (code: numbe
             asOfUnix: Number(asOf),
             balances: parsed.collateral.length,
             positions: parsed.positions.length,
+            entries,
             warnings,
             statement,
           }),
         );
       } else if (opts.out) {
-        io.out(`signed statement of venue ${venueId} for ${parsed.account} as of ${isoOf(asOf)}: ${count(parsed.collateral.length, "balance")}, ${count(parsed.positions.length, "position")} (${entries} of ${STATEMENT_ENTRIES} entries) -> ${opts.out}`);
+        io.out(`signed statement of venue ${venueId} for ${parsed.account} as of ${isoOf(asOf)}: ${count(parsed.collateral.length, "balance")}, ${count(parsed.positions.length, "position")} (${entryCount(entries)}) -> ${opts.out}`);
       } else io.out(toJsonText(statement));
     });
 
@@ -142,6 +143,7 @@ export function addVenueCommands(program: Command, io: Io, setExit: (code: numbe
               account: s.account,
               asOf: isoOf(s.asOf),
               asOfUnix: Number(s.asOf),
+              entries: s.collateral.length + s.positions.length,
               message: toHex32(v.message),
               collateral: Object.fromEntries(v.collateral.map((c) => [c.asset.symbol, c.amount.toString()])),
               positions: Object.fromEntries(v.positions.map((p) => [p.instrument.symbol, p.quantity.toString()])),
@@ -150,7 +152,9 @@ export function addVenueCommands(program: Command, io: Io, setExit: (code: numbe
           );
         } else {
           io.out(`ok  statement of venue ${v.venue.id} (${v.venue.name}) for ${s.account} as of ${isoOf(s.asOf)}`);
-          io.out(`    ${count(v.collateral.length, "balance")} counted, ${count(v.positions.length, "position")}; signature valid; message ${toHex32(v.message)}`);
+          io.out(
+            `    ${entryCount(s.collateral.length + s.positions.length)}: ${count(v.collateral.length, "balance")} counted, ${count(v.positions.length, "position")}; signature valid; message ${toHex32(v.message)}`,
+          );
           for (const n of notes) io.out(`note: ${n}`);
         }
         setExit(0);

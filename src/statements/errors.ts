@@ -11,7 +11,7 @@ export type StatementRule =
   | "freshness" // asOf outside the parameters' window (or after `now`)
   | "account" // a statement for another account
   | "instrument" // a position in an instrument the parameters do not list
-  | "debt" // a negative collateral balance
+  | "debt" // a debt (negative balance) in an asset the parameters do not list: it can never be left out (portfolioFromStatements)
   | "duplicate-venue"; // two statements of one venue in one portfolio
 
 /** A statement that is well-formed but may not be used: code "STATEMENT", with the rule it broke. */
@@ -22,5 +22,3 @@ export class StatementError extends ZkMarginError {
     this.rule = rule;
   }
 }
-
-export const DEBT_MESSAGE = "a venue account in debt cannot be used yet (balances must be >= 0 in this version)";

@@ -7,14 +7,16 @@ export { devStatementKey, generateStatementKey, parseStatementKeyFile, statement
 export { signStatement, type SignStatementInput } from "./sign.js";
 export { statementMessage } from "./message.js";
 export { verifyStatement, describeNotCounted, type VerifiedStatement, type VerifyStatementOptions } from "./verify.js";
-export { portfolioFromStatements, type PortfolioFromStatementsOptions, type StatementPortfolio } from "./portfolio.js";
+export { portfolioFromStatements, statementEntryCount, type PortfolioFromStatementsOptions, type StatementPortfolio } from "./portfolio.js";
 export { parseStatement, statementToJson, statementSchema } from "./parse.js";
 export { holdingsFromPortfolioJson } from "./holdings.js";
 export { StatementError, type StatementRule } from "./errors.js";
 export {
   STATEMENT_DOMAIN,
   STATEMENT_DOMAIN_TAG,
-  STATEMENT_ENTRIES,
+  STATEMENT_CHUNK,
+  STATEMENT_MAX_ENTRIES,
+  STATEMENT_FORMAT_VERSION,
   ENTRY_KIND_SHIFT,
   ENTRY_ID_SHIFT,
   ENTRY_SIGN_SHIFT,
@@ -22,6 +24,8 @@ export {
   packEntry,
   unpackEntry,
   packedEntries,
+  entryChunks,
+  chunkChain,
   entriesHash,
   messageOf,
   type StatementEntry,

@@ -2,8 +2,7 @@ import { getAddress } from "ethers";
 import { AMOUNT_BITS, AMOUNT_LIMIT, FIELD_MODULUS, ID_LIMIT, TIME_BITS, TIME_LIMIT } from "../config/limits.js";
 import { ZkMarginError, show } from "../errors.js";
 import { compileValidator } from "../util/schema.js";
-import { STATEMENT_ENTRIES, STATEMENT_FORMAT_VERSION } from "./encoding.js";
-import { DEBT_MESSAGE, StatementError } from "./errors.js";
+import { STATEMENT_FORMAT_VERSION, STATEMENT_MAX_ENTRIES } from "./encoding.js";
 import type { Statement, StatementHoldings, StatementJson } from "./types.js";
 
 const DIGITS = "^(0|[1-9][0-9]*)$";
@@ -75,21 +74,20 @@ function parseId(key: string | number, path: string): number {
 }
 
 /**
- * A base-unit amount (bigint or decimal integer string). Collateral must be >= 0 (a negative balance
- * is a debt: StatementError "debt"); positions are signed. Returns 0n for zero; |amount| < 2^96.
+ * A base-unit amount (bigint or decimal integer string), signed: a negative balance is a debt, a
+ * negative position a short. Returns 0n for zero; |amount| < 2^96.
  */
-function parseAmount(value: unknown, path: string, signed: boolean): bigint {
+function parseAmount(value: unknown, path: string): bigint {
   let x: bigint;
   if (typeof value === "bigint") x = value;
   else if (typeof value === "string" && /^-?(0|[1-9][0-9]*)$/.test(value) && value !== "-0") x = BigInt(value);
   else {
     throw new ZkMarginError(
       "DECIMAL_FORMAT",
-      `must be a whole number of base units as a decimal string (e.g. "2500000000"${signed ? ' or "-120500"' : ""}; no fraction, no "+", no leading zeros${typeof value === "number" ? ", not a JSON number" : ""}), got ${show(value)}`,
+      `must be a whole number of base units as a decimal string (e.g. "2500000000" or "-120500"; no fraction, no "+", no leading zeros${typeof value === "number" ? ", not a JSON number" : ""}), got ${show(value)}`,
       { path, value },
     );
   }
-  if (!signed && x < 0n) throw new StatementError("debt", `${show(value)}: ${DEBT_MESSAGE}`, { path, value, limit: ">= 0" });
   if ((x < 0n ? -x : x) >= AMOUNT_LIMIT) {
     throw new ZkMarginError("BIT_BUDGET", `${show(value)} base units is over the limit 2^${AMOUNT_BITS} - 1 (in magnitude)`, {
       path,
@@ -112,20 +110,29 @@ function parseField(value: string, path: string): bigint {
   return x;
 }
 
+/** The message a statement with no entries is refused with (signing and parsing). */
+export const EMPTY_STATEMENT_MESSAGE = "nothing to sign/prove: a statement holds at least one entry";
+
 function checkEntryCount(n: number, path: string): void {
-  if (n > STATEMENT_ENTRIES) {
+  if (n < 1) {
+    throw new ZkMarginError("ARGUMENT", `${EMPTY_STATEMENT_MESSAGE} (a non-zero balance or position)`, { path, value: 0, limit: ">= 1" });
+  }
+  if (n > STATEMENT_MAX_ENTRIES) {
     throw new ZkMarginError(
       "CAPACITY",
-      `has ${n} entries (collateral balances and positions together); a statement holds at most ${STATEMENT_ENTRIES} ` +
-        "(the statement capacity E of this format; a venue signs one statement per account)",
-      { path, value: n, limit: String(STATEMENT_ENTRIES) },
+      `has ${n} entries (collateral balances and positions together); a statement holds at most ${STATEMENT_MAX_ENTRIES} (2^20)`,
+      { path, value: n, limit: String(STATEMENT_MAX_ENTRIES) },
     );
   }
 }
 
+/** The message a format-1 statement file is refused with. */
+export const FORMAT_1_MESSAGE =
+  'statement format 1 is no longer accepted: ask the venue for a format 2 statement ("zkmarginStatement": 2, docs/statements.md)';
+
 /**
- * Normalize what a venue signs: ids checked, amounts in base units, zero amounts dropped, at most
- * STATEMENT_ENTRIES entries in all, sorted by id. A negative balance is a StatementError "debt".
+ * Normalize what a venue signs: ids checked, amounts in base units (signed: a negative balance is a
+ * debt), zero amounts dropped, 1 .. STATEMENT_MAX_ENTRIES entries in all, sorted by id.
  */
 export function normalizeHoldings(holdings: StatementHoldings, path = "holdings"): Pick<Statement, "collateral" | "positions"> {
   if (typeof holdings !== "object" || holdings === null) {
@@ -135,13 +142,13 @@ export function normalizeHoldings(holdings: StatementHoldings, path = "holdings"
     if (k !== "collateral" && k !== "positions") throw new ZkMarginError("SCHEMA", `unknown field "${k}" in holdings`, { path: `${path}.${k}` });
   }
   const collateral = Object.entries(holdings.collateral ?? {})
-    .map(([k, v]) => ({ assetId: parseId(k, keyPath(`${path}.collateral`, k)), amount: parseAmount(v, keyPath(`${path}.collateral`, k), false) }))
+    .map(([k, v]) => ({ assetId: parseId(k, keyPath(`${path}.collateral`, k)), amount: parseAmount(v, keyPath(`${path}.collateral`, k)) }))
     .filter((c) => c.amount !== 0n)
     .sort((a, b) => a.assetId - b.assetId);
   const positions = Object.entries(holdings.positions ?? {})
     .map(([k, v]) => ({
       instrumentId: parseId(k, keyPath(`${path}.positions`, k)),
-      quantity: parseAmount(v, keyPath(`${path}.positions`, k), true),
+      quantity: parseAmount(v, keyPath(`${path}.positions`, k)),
     }))
     .filter((p) => p.quantity !== 0n)
     .sort((a, b) => a.instrumentId - b.instrumentId);
@@ -150,23 +157,27 @@ export function normalizeHoldings(holdings: StatementHoldings, path = "holdings"
 }
 
 /**
- * Read a statement file (docs/statements.md, "File format"). Checks the form and the value ranges
- * only; whether the statement may be used is verifyStatement's job. Zero amounts are refused (a
- * venue omits them), and so is a negative collateral balance (StatementError "debt").
+ * Read a statement file (docs/statements.md, "File format"; format 2). Checks the form and the value
+ * ranges only; whether the statement may be used is verifyStatement's job. Zero amounts are refused
+ * (a venue omits them), and so is a statement with no entries; negative balances (debts) are fine.
+ * A format-1 file is refused with a message asking for format 2.
  */
 export function parseStatement(json: unknown): Statement {
+  if (json && typeof json === "object" && !Array.isArray(json) && (json as { zkmarginStatement?: unknown }).zkmarginStatement === 1) {
+    throw new ZkMarginError("SCHEMA", FORMAT_1_MESSAGE, { path: "zkmarginStatement", value: 1, limit: String(STATEMENT_FORMAT_VERSION) });
+  }
   validateShape(json);
   const raw = json as StatementJson;
   const account = parseAccount(raw.account, "account");
   const collateral = Object.entries(raw.collateral).map(([k, v]) => {
     const path = keyPath("collateral", k);
-    const amount = parseAmount(v, path, false);
-    if (amount === 0n) throw new ZkMarginError("OUT_OF_RANGE", `zero balances are left out of a statement, got ${show(v)}`, { path, value: v, limit: "> 0" });
+    const amount = parseAmount(v, path);
+    if (amount === 0n) throw new ZkMarginError("OUT_OF_RANGE", `zero balances are left out of a statement, got ${show(v)}`, { path, value: v, limit: "!= 0" });
     return { assetId: parseId(k, path), amount };
   });
   const positions = Object.entries(raw.positions).map(([k, v]) => {
     const path = keyPath("positions", k);
-    const quantity = parseAmount(v, path, true);
+    const quantity = parseAmount(v, path);
     if (quantity === 0n) throw new ZkMarginError("OUT_OF_RANGE", `zero positions are left out of a statement, got ${show(v)}`, { path, value: v, limit: "!= 0" });
     return { instrumentId: parseId(k, path), quantity };
   });

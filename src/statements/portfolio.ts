@@ -5,12 +5,19 @@ import type { CollateralHolding, Portfolio, PositionHolding } from "../portfolio
 import { StatementError } from "./errors.js";
 import { parseAccount } from "./parse.js";
 import type { Statement, StatementJson } from "./types.js";
-import { verifyStatement, type VerifiedStatement, type VerifyStatementOptions } from "./verify.js";
+import { verifyOne, type VerifiedStatement, type VerifyStatementOptions } from "./verify.js";
 
-/** Options of portfolioFromStatements: verifyStatement's, and the number of statement slots. */
+/** Options of portfolioFromStatements: verifyStatement's, and the circuit's statement capacity. */
 export interface PortfolioFromStatementsOptions extends VerifyStatementOptions {
   /** At most this many statements (the circuit's venue-statement slots V). Not checked when absent. */
   maxStatements?: number;
+  /** At most this many entries over all statements (the sum of their n; the circuit's entry capacity). Not checked when absent. */
+  maxEntries?: number;
+}
+
+/** The number of entries n of a statement: its non-zero balances and positions together (what its message binds). */
+export function statementEntryCount(statement: Pick<Statement, "collateral" | "positions">): number {
+  return statement.collateral.length + statement.positions.length;
 }
 
 /** What portfolioFromStatements returns. */
@@ -23,14 +30,17 @@ export interface StatementPortfolio {
   notCounted: { venueId: number; assetId: number; amount: bigint }[];
   /** The account all statements are for (lowercase address). */
   account: string;
+  /** The entries of all statements together (the sum of their n). */
+  entryCount: number;
 }
 
 /**
  * The portfolio that 1..V holdings statements add up to (docs/statements.md, "From statements to a
- * portfolio"): every statement verified (verifyStatement), one per venue, all for one account;
- * collateral summed per asset (assets the parameters do not list are not counted and reported in
- * `notCounted`), positions summed per instrument (an instrument netting to exactly zero is refused:
- * the circuit has no slot to count it in).
+ * portfolio"): every statement verified (verifyStatement), one per venue, all for one account, at
+ * most `maxEntries` entries in all; collateral netted per listed asset, debts included (a net of 0
+ * gets no slot, a negative net is a debt in the portfolio); positive balances in assets the
+ * parameters do not list are not counted (`notCounted`), a debt in one is a StatementError "debt";
+ * positions netted per instrument (an instrument netting to exactly 0 gets no slot).
  */
 export function portfolioFromStatements(
   statements: readonly (Statement | StatementJson)[],
@@ -47,11 +57,19 @@ export function portfolioFromStatements(
   }
   const verified = statements.map((s, i) => {
     try {
-      return verifyStatement(s, params, opts);
+      return verifyOne(s, params, opts, "these statements");
     } catch (e) {
       throw e instanceof ZkMarginError ? inStatement(e, i) : e;
     }
   });
+  const entryCount = verified.reduce((n, v) => n + statementEntryCount(v.statement), 0);
+  if (opts.maxEntries !== undefined && entryCount > opts.maxEntries) {
+    throw new ZkMarginError(
+      "CAPACITY",
+      `the statements hold ${entryCount} entries in all; at most ${opts.maxEntries} (the entry capacity: every entry of every statement is checked in the proof)`,
+      { path: "statements", value: entryCount, limit: String(opts.maxEntries) },
+    );
+  }
 
   const byVenue = new Map<number, number>();
   verified.forEach((v, i) => {
@@ -80,45 +98,37 @@ export function portfolioFromStatements(
   const positions = new Map<number, PositionHolding>();
   const notCounted: StatementPortfolio["notCounted"] = [];
   const tooBig = (what: string, total: bigint): ZkMarginError =>
-    new ZkMarginError("BIT_BUDGET", `the statements' total of ${what} is ${total} base units, over the limit 2^${AMOUNT_BITS} - 1`, {
+    new ZkMarginError("BIT_BUDGET", `the statements' total of ${what} is ${total} base units, over the limit 2^${AMOUNT_BITS} - 1 in magnitude`, {
       path: "statements",
       value: total.toString(),
-      limit: `< 2^${AMOUNT_BITS}`,
+      limit: `|total| < 2^${AMOUNT_BITS}`,
     });
   for (const v of verified) {
     for (const c of v.collateral) {
       const h = collateral.get(c.asset.id) ?? { asset: c.asset, amountBase: 0n };
       h.amountBase += c.amount;
-      if (h.amountBase >= AMOUNT_LIMIT) throw tooBig(c.asset.symbol, h.amountBase);
       collateral.set(c.asset.id, h);
     }
     for (const p of v.positions) {
       const h = positions.get(p.instrument.id) ?? { instrument: p.instrument, quantityBase: 0n };
       h.quantityBase += p.quantity;
-      if ((h.quantityBase < 0n ? -h.quantityBase : h.quantityBase) >= AMOUNT_LIMIT) throw tooBig(p.instrument.symbol, h.quantityBase);
       positions.set(p.instrument.id, h);
     }
     for (const n of v.notCounted) notCounted.push({ venueId: v.venue.id, ...n });
   }
+  const abs = (x: bigint): bigint => (x < 0n ? -x : x);
+  for (const c of collateral.values()) if (abs(c.amountBase) >= AMOUNT_LIMIT) throw tooBig(c.asset.symbol, c.amountBase);
+  for (const p of positions.values()) if (abs(p.quantityBase) >= AMOUNT_LIMIT) throw tooBig(p.instrument.symbol, p.quantityBase);
 
-  for (const p of positions.values()) {
-    if (p.quantityBase === 0n) {
-      // The circuit matches every statement position to the portfolio slot of its instrument; an
-      // instrument that nets to zero has no slot (docs/statements.md, "From statements to a portfolio").
-      throw new ZkMarginError(
-        "ARGUMENT",
-        `the statements' positions in ${p.instrument.symbol} (instrument ${p.instrument.id}) net to exactly 0 across venues; a verified proof cannot count an instrument with no net position yet (prove without one of these statements, or after one position changes)`,
-        { path: "statements", value: p.instrument.symbol },
-      );
-    }
-  }
+  // A total of exactly 0 (an asset whose balances and debts cancel, an instrument whose positions net
+  // flat across venues) gets no portfolio slot (docs/statements.md, "From statements to a portfolio").
   const groupIndex = new Map(params.groups.map((g) => [g.id, g.index]));
   const gi = (p: PositionHolding): number => groupIndex.get(p.instrument.groupId) ?? -1;
   const portfolio: Portfolio = {
-    collateral: [...collateral.values()].sort((a, b) => a.asset.index - b.asset.index),
-    positions: [...positions.values()].sort((a, b) => gi(a) - gi(b) || a.instrument.index - b.instrument.index),
+    collateral: [...collateral.values()].filter((c) => c.amountBase !== 0n).sort((a, b) => a.asset.index - b.asset.index),
+    positions: [...positions.values()].filter((p) => p.quantityBase !== 0n).sort((a, b) => gi(a) - gi(b) || a.instrument.index - b.instrument.index),
   };
-  return { portfolio, statements: [...verified].sort((a, b) => a.venue.id - b.venue.id), notCounted, account };
+  return { portfolio, statements: [...verified].sort((a, b) => a.venue.id - b.venue.id), notCounted, account, entryCount };
 }
 
 /** The same error, located in statement i (path `statements[i].<path>`). */

@@ -22,8 +22,9 @@ export interface SignStatementInput {
 
 /**
  * Sign a holdings statement (docs/statements.md): the venue's balances and positions for one
- * account as of a time. Returns the statement file form. A negative balance is refused
- * (StatementError "debt"), and so are more than STATEMENT_ENTRIES entries (CAPACITY).
+ * account as of a time. Returns the statement file form (format 2). A negative balance is a debt
+ * and is signed as such. No entries at all (every amount 0) is refused (ARGUMENT), and so are more
+ * than STATEMENT_MAX_ENTRIES entries (CAPACITY).
  */
 export function signStatement(input: SignStatementInput): StatementJson {
   const { venueId } = input;

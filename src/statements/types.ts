@@ -8,7 +8,8 @@ export interface StatementSignature {
 
 /**
  * A holdings statement (validated, normalized). `collateral` is sorted by asset id and `positions`
- * by instrument id; no amount is 0; together at most STATEMENT_ENTRIES entries.
+ * by instrument id; amounts are signed (a negative balance is a debt, a negative position a short)
+ * and never 0; together 1 .. STATEMENT_MAX_ENTRIES entries.
  */
 export interface Statement {
   venueId: number;
@@ -25,7 +26,7 @@ export interface Statement {
 
 /** The JSON file form (docs/statements.md, "File format"): ids as keys, decimal strings outside. */
 export interface StatementJson {
-  zkmarginStatement: 1;
+  zkmarginStatement: 2;
   venue: number;
   account: string;
   asOf: number;
@@ -37,8 +38,8 @@ export interface StatementJson {
 
 /**
  * What a venue signs: balances and positions keyed by the pool's asset / instrument ids (a number
- * or a decimal string), amounts in base units (a bigint or a decimal integer string; positions signed).
- * Zero amounts are dropped.
+ * or a decimal string), amounts in base units (a bigint or a decimal integer string, signed: a
+ * negative balance is a debt, a negative position a short). Zero amounts are dropped.
  */
 export interface StatementHoldings {
   collateral?: Record<string, string | bigint>;

@@ -23,8 +23,18 @@ export interface VerifiedStatement {
   /** Balances in assets the parameters list (counted). */
   collateral: { asset: AssetParams; amount: bigint }[];
   positions: { instrument: InstrumentParams; quantity: bigint }[];
-  /** Balances in assets the parameters do not list: not counted (leaving collateral out only lowers it). */
+  /** Balances (> 0) in assets the parameters do not list: not counted (leaving a positive balance out only lowers collateral). */
   notCounted: { assetId: number; amount: bigint }[];
+}
+
+/** The StatementError (rule "debt") for a debt in an asset the parameters do not list. */
+export function unlistedDebtError(venueId: number, assetId: number, amount: bigint, path: string, used: "this statement" | "these statements"): StatementError {
+  const mag = amount < 0n ? -amount : amount;
+  return new StatementError(
+    "debt",
+    `venue ${venueId} holds a debt of ${mag} base units in asset ${assetId}, which the risk parameters do not list: a debt is never left out, so ${used} cannot be used under these parameters`,
+    { path, value: amount.toString() },
+  );
 }
 
 const showKey = (k: readonly [bigint, bigint]) => `[${k[0]}, ${k[1]}]`;
@@ -34,10 +44,21 @@ const showKey = (k: readonly [bigint, bigint]) => `[${k[0]}, ${k[1]}]`;
  * order: the signature (R8 on the curve and in the prime-order subgroup, S below the subgroup order,
  * the EdDSA-Poseidon equation under the statement's key), the venue (listed under the parameters with
  * exactly this key), freshness (|asOf - params.asOf| <= maxStatementAge; not after `now` when given),
- * the account (when given), every position's instrument listed. A rule broken is a StatementError
- * naming it; a malformed statement is a plain ZkMarginError.
+ * the account (when given), every position's instrument listed, no debt in an asset the parameters do
+ * not list (rule "debt"; a positive balance in one is only not counted). A rule broken is a
+ * StatementError naming it; a malformed statement is a plain ZkMarginError.
  */
 export function verifyStatement(statement: Statement | StatementJson, params: RiskParams, opts: VerifyStatementOptions = {}): VerifiedStatement {
+  return verifyOne(statement, params, opts, "this statement");
+}
+
+/** verifyStatement, with the wording of the unlisted-debt error chosen by the caller (one statement or a set). */
+export function verifyOne(
+  statement: Statement | StatementJson,
+  params: RiskParams,
+  opts: VerifyStatementOptions,
+  used: "this statement" | "these statements",
+): VerifiedStatement {
   const s = toStatement(statement);
   const message = statementMessage(s);
   const { R8, S } = s.signature;
@@ -109,7 +130,8 @@ export function verifyStatement(statement: Statement | StatementJson, params: Ri
     }
   }
 
-  // Ids: every position counted (an unknown instrument makes the statement unusable); unknown assets are not counted.
+  // Ids: every position counted (an unknown instrument makes the statement unusable); positive balances
+  // in unknown assets are not counted, a debt in one makes the statement unusable (never left out).
   const positions = s.positions.map((p) => {
     const instrument = params.instruments.find((i) => i.id === p.instrumentId);
     if (!instrument) {
@@ -126,6 +148,7 @@ export function verifyStatement(statement: Statement | StatementJson, params: Ri
   for (const c of s.collateral) {
     const asset = params.assets.find((a) => a.id === c.assetId);
     if (asset) collateral.push({ asset, amount: c.amount });
+    else if (c.amount < 0n) throw unlistedDebtError(s.venueId, c.assetId, c.amount, `collateral[${JSON.stringify(String(c.assetId))}]`, used);
     else notCounted.push({ assetId: c.assetId, amount: c.amount });
   }
   return { statement: s, venue, message, collateral, positions, notCounted };

@@ -4,9 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoFile } from "../helpers.js";
-import { verifyStatement } from "../../src/statements/index.js";
+import { signStatement, verifyStatement } from "../../src/statements/index.js";
 import { parseRiskParams } from "../../src/params/parse.js";
-import { ACCOUNT, DEV_KEY_HEX, OTHER_ACCOUNT, exampleParamsJson } from "./fixture.js";
+import { ACCOUNT, AS_OF, DEV_KEY_HEX, OTHER_ACCOUNT, WORKED_EXAMPLE, WORKED_EXAMPLE_UNITS, exampleParamsJson } from "./fixture.js";
 
 // The real `zkmargin` bin (bin/zkmargin.js -> dist/): run `npm run build` first.
 const BIN = repoFile("bin/zkmargin.js");
@@ -44,27 +44,34 @@ describe("cli: zkmargin venue", function () {
     noStack(again.err);
   });
 
-  it("sign (symbols and whole units resolved against --params, venue id from the listed key) then verify: exit 0", () => {
+  it("sign (symbols and whole units resolved against --params, venue id from the listed key, a debt included) then verify: exit 0", () => {
     const out = join(tmp, "stmt.json");
-    const r = zk("venue", "sign", write("h.json", HOLDINGS), "--account", ACCOUNT, "--as-of", "2026-11-20T15:30:00Z", "--key", DEV_KEY_FILE(), "--params", PARAMS, "-o", out);
+    const r = zk("venue", "sign", write("h.json", WORKED_EXAMPLE_UNITS), "--account", ACCOUNT, "--as-of", "2026-11-20T15:30:00Z", "--key", DEV_KEY_FILE(), "--params", PARAMS, "-o", out);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /signed statement of venue 1 .* 2 balances, 1 position \(3 of 16 entries\)/);
+    assert.match(r.out, /signed statement of venue 1 .* 2 balances, 17 positions \(19 entries\)/);
     const stmt = JSON.parse(readFileSync(out, "utf8"));
     // docs/statements.md's worked example, exactly
-    assert.equal(stmt.signature.S, "1191622276717191171324726104914090636562146682066266564925937374711057141164");
-    assert.deepEqual(stmt.collateral, { "1": "2500000000000", "3": "150250000000000000000" });
+    assert.equal(stmt.zkmarginStatement, 2);
+    assert.equal(stmt.signature.S, "1750196247209187784942648165028050940329940233247940361550033200744310765057");
+    assert.deepEqual(stmt.collateral, WORKED_EXAMPLE.collateral);
+    assert.deepEqual(stmt.positions, WORKED_EXAMPLE.positions);
     assert.equal(stmt.asOf, 1795188600);
     const v = zk("venue", "verify", out, "--params", PARAMS, "--account", ACCOUNT);
     assert.equal(v.code, 0, v.err);
-    assert.match(v.out, /^ok {2}statement of venue 1 \(Example Exchange\) for 0x7099.* as of 2026-11-20T15:30:00Z/);
+    assert.match(v.out, /^ok {2}statement of venue 1 \(Example Exchange\) for 0x7099.* as of 2026-11-20T15:30:00Z\n {4}19 entries: 2 balances counted, 17 positions; signature valid/);
     const j = JSON.parse(zk("venue", "verify", out, "--params", PARAMS, "--json").out);
     assert.equal(j.valid, true);
-    assert.deepEqual(j.positions, { "ETH-PERP": "-120500" });
-    assert.equal(BigInt(j.message), 21717320573620284097422869280155573005919804733794966653983503287045271297505n);
+    assert.equal(j.entries, 19);
+    assert.deepEqual(j.collateral, { USDC: "-1250000000000", ETH: "150250000000000000000" });
+    assert.equal(j.positions["ETH-PERP"], "-120500");
+    assert.equal(BigInt(j.message), 485616226745225550817748052158721723769379409336734602383643567160578134635n);
     // unix seconds work for --as-of too, and without -o the statement is printed
-    const p = zk("venue", "sign", write("h.json", HOLDINGS), "--account", ACCOUNT, "--as-of", "1795188600", "--key", DEV_KEY_FILE(), "--params", PARAMS, "--venue-id", "1");
+    const p = zk("venue", "sign", write("h.json", WORKED_EXAMPLE_UNITS), "--account", ACCOUNT, "--as-of", "1795188600", "--key", DEV_KEY_FILE(), "--params", PARAMS, "--venue-id", "1");
     assert.equal(p.code, 0, p.err);
     assert.deepEqual(JSON.parse(p.out), stmt);
+    const one = zk("venue", "sign", write("h1.json", { collateral: { USDC: "-5" } }), "--account", ACCOUNT, "--as-of", "1795188600", "--key", DEV_KEY_FILE(), "--params", PARAMS, "-o", join(tmp, "one.json"), "--json");
+    assert.equal(one.code, 0, one.err);
+    assert.deepEqual([JSON.parse(one.out).entries, JSON.parse(one.out).statement.collateral], [1, { "1": "-5000000" }]);
   });
 
   it("verify: exit 1 naming the rule and the value (another account, stale, tampered, unknown key), 2 for bad input", () => {
@@ -103,17 +110,25 @@ describe("cli: zkmargin venue", function () {
     assert.equal(zk("venue", "verify", unlisted, "--params", write("p2.json", pj)).code, 0);
     verifyStatement(JSON.parse(readFileSync(unlisted, "utf8")), parseRiskParams(pj));
 
-    const bad = zk("venue", "verify", write("bad.json", { zkmarginStatement: 1 }), "--params", PARAMS);
+    const bad = zk("venue", "verify", write("bad.json", { zkmarginStatement: 2 }), "--params", PARAMS);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /^error: .*missing required field/);
-    noStack(bad.err + u.err + t.err);
+    const v1 = zk("venue", "verify", write("v1.json", { ...tampered, zkmarginStatement: 1 }), "--params", PARAMS);
+    assert.equal(v1.code, 2);
+    assert.match(v1.err, /^error: .*statement format 1 is no longer accepted: ask the venue for a format 2 statement \("zkmarginStatement": 2, docs\/statements\.md\)/);
+    // a debt in an asset the parameters do not list: rule debt, exit 1
+    const owes = signStatement({ holdings: { collateral: { "1": "5", "77": "-500" } }, venueId: 1, account: ACCOUNT, asOf: AS_OF, privateKey: DEV_KEY_HEX });
+    const d = zk("venue", "verify", write("owes.json", owes), "--params", PARAMS);
+    assert.equal(d.code, 1);
+    assert.match(d.err, /^invalid statement \(debt\): .*venue 1 holds a debt of 500 base units in asset 77, which the risk parameters do not list/);
+    noStack(bad.err + u.err + t.err + v1.err + d.err);
   });
 
-  it("sign refuses a debt, a key without a listed venue and no --venue-id, and writes nothing", () => {
+  it("sign refuses no entries, a key without a listed venue and no --venue-id, and writes nothing", () => {
     const out = join(tmp, "never.json");
-    const debt = zk("venue", "sign", write("debt.json", { collateral: { USDC: "-5" } }), "--account", ACCOUNT, "--as-of", "2026-11-20T16:00:00Z", "--key", DEV_KEY_FILE(), "--params", PARAMS, "-o", out);
-    assert.notEqual(debt.code, 0);
-    assert.match(debt.err, /a venue account in debt cannot be used yet/);
+    const empty = zk("venue", "sign", write("empty.json", { collateral: { USDC: "0" } }), "--account", ACCOUNT, "--as-of", "2026-11-20T16:00:00Z", "--key", DEV_KEY_FILE(), "--params", PARAMS, "-o", out);
+    assert.equal(empty.code, 2);
+    assert.match(empty.err, /nothing to sign\/prove: a statement holds at least one entry/);
     const keygen = join(tmp, "k3.json");
     zk("venue", "keygen", "-o", keygen);
     const noId = zk("venue", "sign", write("h.json", HOLDINGS), "--account", ACCOUNT, "--as-of", "2026-11-20T16:00:00Z", "--key", keygen, "--params", PARAMS, "-o", out);

@@ -10,6 +10,7 @@ import {
   signStatement,
   statementPublicKey,
   verifyStatement,
+  STATEMENT_MAX_ENTRIES,
   type StatementRule,
   type StatementJson,
 } from "../../src/statements/index.js";
@@ -128,23 +129,50 @@ describe("statements: sign and verify", () => {
     assert.deepEqual(v.collateral.map((c) => c.asset.id), [1]);
   });
 
-  it("refuses a debt balance when signing and when reading a statement", () => {
-    refuses(() => sign({ holdings: { collateral: { "1": "-5" } } }), "debt", "a venue account in debt cannot be used yet");
-    const stmt = sign();
-    const debt = clone(stmt);
-    debt.collateral["1"] = "-2500000000000";
-    const e = refuses(() => verifyStatement(debt, params), "debt", "a venue account in debt cannot be used yet");
-    assert.equal(e.path, 'collateral["1"]');
+  it("a debt (negative balance) signs, parses and verifies; a debt in an unlisted asset is refused (rule debt), naming venue, amount and asset", () => {
+    const stmt = sign({ holdings: { collateral: { "1": "-5", "3": "7" }, positions: { "1002": "-1" } } });
+    assert.deepEqual(stmt.collateral, { "1": "-5", "3": "7" });
+    assert.deepEqual(parseStatement(stmt).collateral, [{ assetId: 1, amount: -5n }, { assetId: 3, amount: 7n }]);
+    const v = verifyStatement(stmt, params);
+    assert.deepEqual(v.collateral.map((c) => [c.asset.symbol, c.amount]), [["USDC", -5n], ["ETH", 7n]]);
+    const onlyDebt = verifyStatement(sign({ holdings: { collateral: { "1": "-2500000000000" } } }), params);
+    assert.deepEqual(onlyDebt.collateral.map((c) => c.amount), [-2500000000000n]);
+    // a debt altered after signing no longer verifies
+    const altered = clone(stmt);
+    altered.collateral["1"] = "-4";
+    refuses(() => verifyStatement(altered, params), "signature");
+    const e = refuses(
+      () => verifyStatement(sign({ holdings: { collateral: { "1": "10", "77": "-500" } } }), params),
+      "debt",
+      "venue 1 holds a debt of 500 base units in asset 77, which the risk parameters do not list",
+      "a debt is never left out",
+      "cannot be used under these parameters",
+    );
+    assert.equal(e.path, 'collateral["77"]');
   });
 
-  it("refuses more than 16 entries, naming the limit", () => {
+  it("holds 1,500 entries (100 chunks): signs, parses, verifies, and the message binds every entry", function () {
+    this.timeout(120000);
+    // listed assets 1..5 (one a debt) and 1,495 positive balances in unlisted assets (not counted)
+    const collateral: Record<string, string> = { "1": "-1000000", "2": "5", "3": "6", "4": "7", "5": "8" };
+    for (let i = 0; i < 1495; i++) collateral[String(1000 + i)] = String(i + 1);
+    const stmt = sign({ holdings: { collateral } });
+    assert.equal(Object.keys(stmt.collateral).length, 1500);
+    assert.equal(parseStatement(stmt).collateral.length, 1500);
+    const v = verifyStatement(stmt, params);
+    assert.equal(v.collateral.length, 5);
+    assert.equal(v.notCounted.length, 1495);
+    const altered = clone(stmt);
+    altered.collateral["2494"] = "1496"; // the last entry, in the last chunk
+    refuses(() => verifyStatement(altered, params), "signature");
+  });
+
+  it("refuses a statement with no entries; 17 entries (format 1's limit was 16) are fine; the limit is 2^20", () => {
+    throwsZk(() => sign({ holdings: {} }), "ARGUMENT", "holdings", "nothing to sign/prove: a statement holds at least one entry");
+    throwsZk(() => sign({ holdings: { collateral: { "1": "0" }, positions: { "1002": "0" } } }), "ARGUMENT", "holdings", "at least one entry");
     const positions = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [String(2001 + i), "1"]));
-    sign({ holdings: { collateral: { "1": "1" }, positions } }); // exactly 16
-    const e = throwsZk(() => sign({ holdings: { collateral: { "1": "1", "2": "1" }, positions } }), "CAPACITY", "holdings", "at most 16");
-    assert.equal(e.limit, "16");
-    const big = clone(sign({ holdings: { collateral: { "1": "1" }, positions } }));
-    big.collateral["2"] = "1";
-    throwsZk(() => parseStatement(big), "CAPACITY", undefined, "has 17 entries");
+    verifyStatement(sign({ holdings: { collateral: { "1": "1", "2": "-1" }, positions } }), params);
+    assert.equal(STATEMENT_MAX_ENTRIES, 1048576);
   });
 
   it("refuses malformed files as bad input (not a rule): zero entries, JSON numbers, unknown fields, bad checksums, ids too large", () => {
