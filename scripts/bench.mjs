@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `npm run bench [-- --config small,standard] [--runs 5] [--no-gas] [--no-verified]`: constraint counts (total and
+// `npm run bench [-- --config small,standard] [--runs 5] [--no-gas] [--no-verified] [--no-cli]`: constraint counts (total and
 // per collateral / position / group slot, from compiled variants), compile and setup time, witness /
 // prove / verify time for a full book (every slot used) and a sparse one, SDK overhead over raw
-// snarkjs, artifact sizes, next to the targets; then gas (scripts/bench-gas.mjs). Uses the built SDK
+// snarkjs, artifact sizes, next to the targets; then gas (scripts/bench-gas.mjs) and CLI start-up
+// (scripts/bench-cli.mjs: whole `zkmargin` processes, bench/results/cli.json). Uses the built SDK
 // (dist/): run `npm run build` first. Parameters: bench/market-synthetic.json through buildRiskParams.
 //
 // Writes bench/results/<config>.json per configuration and bench/results/latest.json (every
@@ -32,7 +33,7 @@ const { verifyMargin } = await dist("src/prove/verify.js");
 
 // ---------------------------------------------------------------- arguments
 function parseArgs(argv) {
-  const out = { configs: Object.keys(CONFIGS).filter((c) => c !== "large"), runs: 5, healthBps: 12500, gas: true, verified: true, native: true, setup: true };
+  const out = { configs: Object.keys(CONFIGS).filter((c) => c !== "large"), runs: 5, healthBps: 12500, gas: true, verified: true, native: true, setup: true, cli: true };
   const args = argv.filter((a) => a !== "--");
   for (let i = 0; i < args.length; i++) {
     let [k, v] = args[i].split(/=(.*)/s, 2);
@@ -48,8 +49,9 @@ function parseArgs(argv) {
     else if (k === "--no-verified") out.verified = false;
     else if (k === "--no-native") out.native = false;
     else if (k === "--no-setup") out.setup = false;
+    else if (k === "--no-cli") out.cli = false;
     else if (k === "-h" || k === "--help") {
-      process.stdout.write("usage: npm run bench [-- --config small,standard] [--runs 5] [--health-bps 12500] [--no-gas] [--no-verified] [--no-native] [--no-setup]\n(--config= with no configuration runs only the gas step)\n");
+      process.stdout.write("usage: npm run bench [-- --config small,standard] [--runs 5] [--health-bps 12500] [--no-gas] [--no-verified] [--no-native] [--no-setup] [--no-cli]\n(--config= with no configuration runs only the gas step)\n");
       process.exit(0);
     } else throw new Error(`unknown argument ${JSON.stringify(args[i])}`);
   }
@@ -626,6 +628,13 @@ try {
     s.machine = machine;
     writeFileSync(join(resultsDir, "setup.json"), `${JSON.stringify(s, null, 2)}\n`);
     process.stdout.write(`\nTrusted setup (bench/results/setup.json):\n\n${setupTable(s)}\n`);
+  }
+  if (opts.cli) {
+    log("CLI start-up: scripts/bench-cli.mjs (whole zkmargin processes: --version, --help, check, prove and verify of the demo book per cached setup)");
+    const { measureCli, cliTable } = await import("./bench-cli.mjs");
+    const c = await measureCli({ runs: opts.runs, configs: opts.configs.length ? opts.configs : ["small"], log });
+    writeFileSync(join(resultsDir, "cli.json"), `${JSON.stringify(c, null, 2)}\n`);
+    process.stdout.write(`\n${cliTable(c)}\n`);
   }
   const missed = Object.values(latest).flatMap((r) => Object.entries(r.targets).filter(([, t]) => !t.met).map(([k, t]) => `${r.config} ${k}: ${t.measured} (target ${t.target})`));
   if (missed.length) process.stdout.write(`\nMissed targets:\n${missed.map((m) => `  - ${m}`).join("\n")}\n`);

@@ -20,7 +20,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, readSync, closeSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import * as snarkjs from "snarkjs";
+// snarkjs (and ffjavascript under it) loads when a setup is made, not with this module: `prove`
+// only looks a setup up here (findSetup, provingArtifacts).
+type Snarkjs = typeof import("snarkjs");
+const loadSnarkjs = (): Promise<Snarkjs> => import("snarkjs");
 import { circuitHash, compileCircuit, type CompiledCircuit } from "../src/circuit/compile.js";
 import { cacheDir } from "../src/circuit/paths.js";
 import type { CircuitConfig } from "../src/config/circuits.js";
@@ -250,6 +253,7 @@ export async function setupCircuit(config: CircuitConfig, opts: SetupOptions = {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   try {
+    const snarkjs = await loadSnarkjs();
     const log = logger(progress);
     const tz = Date.now();
     // The native binary does production phase 2 when it is built (setup/phase2.ts: the same files
@@ -375,6 +379,7 @@ function reusableDevSetup(dir: string, circuit: CompiledCircuit, opts: SetupOpti
  * `tmp`), write the record, and move the folder into place as `dir`.
  */
 async function publishSetup(tmp: string, dir: string, finalZkey: string, record: SetupRecord): Promise<void> {
+  const snarkjs = await loadSnarkjs();
   const vkey = await snarkjs.zKey.exportVerificationKey(finalZkey);
   writeFileSync(join(tmp, "verification_key.json"), `${JSON.stringify(vkey, null, 2)}\n`);
   const sol = (await snarkjs.zKey.exportSolidityVerifier(finalZkey, { groth16: solidityTemplate() })) as string;
@@ -417,7 +422,7 @@ async function nativeDevSetup(config: CircuitConfig, circuit: CompiledCircuit, d
       ptauFile = await devPtauFile(ptauPower, progress);
       ptauHash = await sha256File(ptauFile);
       verified = (await timed(progress, "zkey verify (r1cs + dev ptau + the dev contribution)", () =>
-        snarkjs.zKey.verifyFromR1cs(circuit.r1cs, ptauFile, finalZkey, logger(progress)),
+        loadSnarkjs().then((snarkjs) => snarkjs.zKey.verifyFromR1cs(circuit.r1cs, ptauFile, finalZkey, logger(progress))),
       )) as boolean;
       if (!verified) throw new ZkMarginError("FILE", "zkey verify failed: the native dev key does not match the circuit and the dev ptau");
       verifySeconds = (Date.now() - tv) / 1000;

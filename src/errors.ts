@@ -34,6 +34,9 @@ export type ErrorCode =
   /** A bug, not bad input; set by the CLI for any error that is not a ZkMarginError. */
   | "INTERNAL";
 
+/** The brand of ZkMarginErrors: a registered symbol, the same in every copy of this module. */
+const ZKMARGIN_ERROR: unique symbol = Symbol.for("zkmargin.ZkMarginError");
+
 /**
  * Every error a user can cause: a stable `code`, the `path` (JSON path or CLI flag) it is about, the
  * offending `value` and the `limit` it broke.
@@ -55,6 +58,8 @@ export class ZkMarginError extends Error {
     this.value = opts.value;
     this.limit = opts.limit;
     this.file = undefined;
+    // The brand isZkMarginError recognizes in whichever copy of this module made the error.
+    Object.defineProperty(this, ZKMARGIN_ERROR, { value: true });
     if (opts.file !== undefined) this.inFile(opts.file);
   }
 
@@ -71,9 +76,13 @@ export class ZkMarginError extends Error {
   }
 }
 
-/** Whether `e` is a ZkMarginError. */
+/**
+ * Whether `e` is a ZkMarginError: of this module's class, or of another instance of this module
+ * (the CLI imports its commands when they run; a loader that gives a dynamic import its own copy of
+ * a module, as tsx under mocha does, or a second copy of the package, makes errors of a twin class).
+ */
 export function isZkMarginError(e: unknown): e is ZkMarginError {
-  return e instanceof ZkMarginError;
+  return e instanceof ZkMarginError || (e instanceof Error && (e as { [ZKMARGIN_ERROR]?: unknown })[ZKMARGIN_ERROR] === true);
 }
 
 /** Short, quoted rendering of an offending value for error messages. */

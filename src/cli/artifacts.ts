@@ -1,8 +1,5 @@
 import type { Command } from "commander";
-import { releaseCurve } from "../../setup/groth16.js";
 import { CONFIGS, VERIFIED_CONFIGS, getConfig } from "../config/circuits.js";
-import { exportArtifacts } from "../prove/artifacts.js";
-import { terminalProgress } from "../util/progress.js";
 import { printJson } from "./output.js";
 
 interface Io {
@@ -20,6 +17,8 @@ export function addArtifactCommands(program: Command, io: Io, _setExit: (code: n
     .option("--json", "print the manifest as JSON")
     .action(async (opts: { config: string; out: string; json?: boolean }) => {
       const config = getConfig(opts.config);
+      // Loaded when the command runs, not with the CLI (start-up time: main.ts).
+      const [{ releaseCurve }, { exportArtifacts }, { terminalProgress }] = await Promise.all([import("../../setup/groth16.js"), import("../prove/artifacts.js"), import("../util/progress.js")]);
       try {
         const r = await exportArtifacts(config, opts.out, { progress: terminalProgress() });
         const m = r.manifest;

@@ -1,32 +1,16 @@
-import { Command, CommanderError, Option } from "commander";
-import { ZkMarginError, isZkMarginError } from "../errors.js";
-import { computeMargin, checkHealthBps, formatCreditLimit, parseCreditLimit } from "../engine/margin.js";
-import { formatMarginReport, marginReportJson } from "../engine/report.js";
-import { parseRiskParams } from "../params/parse.js";
-import { buildParamsTree } from "../params/tree.js";
-import { toHex32 } from "../crypto/poseidon.js";
-import { parsePortfolio } from "../portfolio/parse.js";
-import { parseJsonFile, readJsonFile } from "../util/json.js";
-import { toJsonText, writeFileAtomic } from "../util/files.js";
-import { buildRiskParams, formatGreeksReport } from "../market/build.js";
+import { Command, Option } from "commander";
+import { ZkMarginError } from "../errors.js";
 import { CONFIGS, getConfig, smallestConfigFor, type CircuitConfig } from "../config/circuits.js";
 import { FIELD_MODULUS } from "../config/limits.js";
-import { findSetup, provingArtifacts, releaseCurve, setupCircuit } from "../../setup/groth16.js";
-import { proveMargin, ShortfallError } from "../prove/prove.js";
-import { parseBundle, verifyMargin } from "../prove/verify.js";
-import { parseProverChoice } from "../prove/native.js";
-import { terminalProgress } from "../util/progress.js";
 import type { Portfolio } from "../portfolio/parse.js";
-import { portfolioFromStatements } from "../statements/portfolio.js";
-import { parseAccount } from "../statements/parse.js";
 import type { StatementJson } from "../statements/types.js";
-import { addChainCommands } from "./chain.js";
-import { addVenueCommands } from "./venue.js";
-import { addArtifactCommands } from "./artifacts.js";
-import { addNativeCommands } from "./native.js";
-import { loadArtifacts, verificationKeyFor } from "../prove/artifacts.js";
-import { cacheDir } from "../circuit/paths.js";
-import { EXIT_FAIL, EXIT_OK, isoSeconds, printJson, quietCommanderErrors, reportError, wantsJson, warn, writeJsonError, errorJson } from "./output.js";
+import { EXIT_FAIL, EXIT_OK, printJson, quietCommanderErrors, reportError, wantsJson, warn, writeJsonError, errorJson } from "./output.js";
+
+// Start-up time: only commander, the configuration table and the output helpers load with the CLI.
+// Each command imports what it runs (snarkjs, ffjavascript, ajv, poseidon-lite, ethers...) when it
+// runs, so `--version`, `--help` and a bad argument cost a Node start and little more; the command
+// groups in chain.ts, venue.ts, artifacts.ts and native.ts load only when their command is named
+// (or for the full help and the unknown-command message, which list every command).
 
 /** Exit codes (one meaning each; output.ts): 0 yes, 1 no (fails, invalid, refused), 2 bad input, 3 internal error. */
 export { EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_INTERNAL } from "./output.js";
@@ -48,7 +32,9 @@ function parseThreads(v: string): number {
   return n;
 }
 
-function parseHealth(v: string): number {
+/** `--health-bps` (engine/margin.ts's range check, loaded with the command that needs it). */
+async function parseHealth(v: string): Promise<number> {
+  const { checkHealthBps } = await import("../engine/margin.js");
   if (!/^[0-9]+$/.test(v)) {
     throw new ZkMarginError("ARGUMENT", `must be a whole number of basis points such as 12500, got ${JSON.stringify(v)}`, {
       path: "--health-bps",
@@ -87,7 +73,8 @@ function pickConfig(portfolio: Portfolio, name: string | undefined, statements =
 }
 
 /** Risk parameters from `file` (named by `flag`): errors name the flag or the file and the JSON path in it. */
-export function loadParams(file: string, flag: string) {
+export async function loadParams(file: string, flag: string) {
+  const [{ parseJsonFile }, { parseRiskParams }] = await Promise.all([import("../util/json.js"), import("../params/parse.js")]);
   return parseJsonFile(file, "risk parameters", flag, parseRiskParams);
 }
 
@@ -109,7 +96,15 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .requiredOption("-o, --out <file>", "where to write the risk-parameter JSON")
     .option("--report <file>", "also write the greeks and worst scenarios per instrument as JSON")
     .option("--json", "print a JSON summary instead of the greeks table")
-    .action((marketFile: string, opts: { out: string; report?: string; json?: boolean }) => {
+    .action(async (marketFile: string, opts: { out: string; report?: string; json?: boolean }) => {
+      const [{ parseJsonFile }, { toJsonText, writeFileAtomic }, { buildRiskParams, formatGreeksReport }, { parseRiskParams }, { buildParamsTree }, { toHex32 }] = await Promise.all([
+        import("../util/json.js"),
+        import("../util/files.js"),
+        import("../market/build.js"),
+        import("../params/parse.js"),
+        import("../params/tree.js"),
+        import("../crypto/poseidon.js"),
+      ]);
       const { params: paramsJson, report } = parseJsonFile(marketFile, "market", "market", buildRiskParams);
       const parsed = parseRiskParams(paramsJson); // the output must pass the same checks as any published file
       const tree = buildParamsTree(parsed);
@@ -143,8 +138,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description("validate risk parameters and print the Poseidon root the pool posts on-chain")
     .argument("<params>", "risk-parameter JSON")
     .option("--json", "print JSON")
-    .action((file: string, opts: { json?: boolean }) => {
-      const parsed = loadParams(file, "params");
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const [{ toJsonText }, { buildParamsTree }, { toHex32 }] = await Promise.all([import("../util/files.js"), import("../params/tree.js"), import("../crypto/poseidon.js")]);
+      const parsed = await loadParams(file, "params");
       const tree = buildParamsTree(parsed);
       const summary = {
         paramsRoot: toHex32(tree.paramsRoot),
@@ -191,10 +187,17 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       new Option("--credit-limit <USD>", "credit limit the statement covers: USD, at most 2 decimals (passes iff adjusted >= health x (requirement + limit))").default("0"),
     )
     .option("--json", "print one JSON object")
-    .action((opts: { params: string; portfolio: string; healthBps: string; creditLimit: string; json?: boolean }) => {
-      const healthBps = parseHealth(opts.healthBps);
+    .action(async (opts: { params: string; portfolio: string; healthBps: string; creditLimit: string; json?: boolean }) => {
+      const [{ computeMargin, parseCreditLimit }, { formatMarginReport, marginReportJson }, { parsePortfolio }, { parseJsonFile }, { toJsonText }] = await Promise.all([
+        import("../engine/margin.js"),
+        import("../engine/report.js"),
+        import("../portfolio/parse.js"),
+        import("../util/json.js"),
+        import("../util/files.js"),
+      ]);
+      const healthBps = await parseHealth(opts.healthBps);
       const creditLimitCents = parseCreditLimit(opts.creditLimit, "--credit-limit");
-      const parsed = loadParams(opts.params, "--params");
+      const parsed = await loadParams(opts.params, "--params");
       const portfolio = parseJsonFile(opts.portfolio, "portfolio", "--portfolio", (j) => parsePortfolio(j, parsed));
       const result = computeMargin(parsed, portfolio, healthBps, creditLimitCents);
       const report = marginReportJson(result, parsed);
@@ -215,6 +218,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--json", "print the setup record as JSON")
     .action(async (opts: { config: string; ptau?: string; contributions?: string; beacon?: string; force?: boolean; verify?: boolean; snarkjs?: boolean; json?: boolean }) => {
       const config = getConfig(opts.config);
+      const [{ setupCircuit, releaseCurve }, { terminalProgress }, { toJsonText }, { cacheDir }] = await Promise.all([
+        import("../../setup/groth16.js"),
+        import("../util/progress.js"),
+        import("../util/files.js"),
+        import("../circuit/paths.js"),
+      ]);
       let contributions: number | undefined;
       if (opts.contributions !== undefined) {
         if (!/^[0-9]+$/.test(opts.contributions)) {
@@ -273,12 +282,31 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--threads <n>", "native prover: threads to use (default: every core)")
     .option("--json", "print a JSON summary with the bundle (a shortfall is a JSON error on stderr)")
     .action(async (opts: { params: string; portfolio?: string; statement?: string[]; account?: string; healthBps: string; creditLimit: string; context: string; config?: string; out?: string; opening?: string; artifacts?: string; prover: string; threads?: string; json?: boolean }) => {
+      const [
+        { parseProverChoice },
+        { parseCreditLimit, formatCreditLimit },
+        { formatMarginReport, marginReportJson },
+        { parsePortfolio },
+        { parseJsonFile, readJsonFile },
+        { toJsonText, writeFileAtomic },
+        { terminalProgress },
+        { cacheDir },
+      ] = await Promise.all([
+        import("../prove/native.js"),
+        import("../engine/margin.js"),
+        import("../engine/report.js"),
+        import("../portfolio/parse.js"),
+        import("../util/json.js"),
+        import("../util/files.js"),
+        import("../util/progress.js"),
+        import("../circuit/paths.js"),
+      ]);
       const prover = parseProverChoice(opts.prover);
       const threads = opts.threads === undefined ? undefined : parseThreads(opts.threads);
-      const healthBps = parseHealth(opts.healthBps);
+      const healthBps = await parseHealth(opts.healthBps);
       const creditLimitCents = parseCreditLimit(opts.creditLimit, "--credit-limit");
       const context = parseContext(opts.context);
-      const params = loadParams(opts.params, "--params");
+      const params = await loadParams(opts.params, "--params");
       if ((opts.portfolio === undefined) === (opts.statement === undefined)) {
         throw new ZkMarginError("ARGUMENT", "give either --portfolio (self-declared) or one --statement per venue (verified), not both", { path: "--portfolio" });
       }
@@ -287,6 +315,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       let book: Portfolio;
       if (opts.statement) {
         statements = opts.statement.map((f) => readJsonFile(f, "holdings statement", "--statement"));
+        const { portfolioFromStatements } = await import("../statements/portfolio.js");
         book = portfolioFromStatements(statements as StatementJson[], params, { account: opts.account }).portfolio;
       } else {
         if (opts.account !== undefined) throw new ZkMarginError("ARGUMENT", "--account is for verified mode (with --statement)", { path: "--account" });
@@ -294,12 +323,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
         book = portfolio;
       }
       // Exported artifacts (checked against their manifest) fix the configuration and need no setup.
-      const loaded = opts.artifacts === undefined ? undefined : await loadArtifacts(opts.artifacts);
+      const loaded = opts.artifacts === undefined ? undefined : await (await import("../prove/artifacts.js")).loadArtifacts(opts.artifacts);
       if (loaded && opts.config !== undefined && opts.config !== loaded.config.name) {
         throw new ZkMarginError("ARGUMENT", `the artifacts in ${loaded.source} are for the "${loaded.config.name}" circuit, not "${opts.config}"`, { path: "--config", value: opts.config });
       }
       const config = pickConfig(book, opts.config ?? loaded?.config.name, statements?.length ?? 0);
       const progress = terminalProgress();
+      const [{ findSetup, provingArtifacts, releaseCurve }, { proveMargin, ShortfallError }] = await Promise.all([import("../../setup/groth16.js"), import("../prove/prove.js")]);
       const setup = loaded ? undefined : await findSetup(config, progress);
       if (!loaded && !setup) {
         throw new ZkMarginError("FILE", `no trusted setup for the "${config.name}" circuit yet in ${cacheDir()}; run \`zkmargin setup --config ${config.name}\` first (or pass --artifacts)`, {
@@ -383,9 +413,16 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--require-verified", "require a verified proof (venue statements checked in the circuit)")
     .option("--json", "print the checks as JSON")
     .action(async (file: string, opts: { params?: string; vkey?: string; artifacts?: string; minHealthBps?: string; minCreditLimit?: string; context?: string; account?: string; requireVerified?: boolean; json?: boolean }) => {
+      const [{ parseJsonFile }, { parseBundle, verifyMargin }, { parseCreditLimit, formatCreditLimit }, { verificationKeyFor }, { releaseCurve }] = await Promise.all([
+        import("../util/json.js"),
+        import("../prove/verify.js"),
+        import("../engine/margin.js"),
+        import("../prove/artifacts.js"),
+        import("../../setup/groth16.js"),
+      ]);
       const bundle = parseJsonFile(file, "proof bundle", "bundle", parseBundle);
-      const params = opts.params ? loadParams(opts.params, "--params") : undefined;
-      const minHealthBps = opts.minHealthBps ? parseHealth(opts.minHealthBps) : undefined;
+      const params = opts.params ? await loadParams(opts.params, "--params") : undefined;
+      const minHealthBps = opts.minHealthBps ? await parseHealth(opts.minHealthBps) : undefined;
       const minCreditLimitCents = opts.minCreditLimit !== undefined ? parseCreditLimit(opts.minCreditLimit, "--min-credit-limit") : undefined;
       const context = opts.context ? parseContext(opts.context) : undefined;
       // --vkey, --artifacts, else the local setup for the bundle's circuit hash: never compiles.
@@ -393,7 +430,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       const { vkey, keyInsecure } = key;
       for (const n of key.notes) warn(io, opts.json, "VKEY_MISMATCH", n);
       try {
-        const account = opts.account === undefined ? undefined : BigInt(parseAccount(opts.account, "--account"));
+        const account = opts.account === undefined ? undefined : BigInt((await import("../statements/parse.js")).parseAccount(opts.account, "--account"));
         const r = await verifyMargin(bundle, vkey, { params, minHealthBps, minCreditLimitCents, context, keyInsecure, account, requireVerified: opts.requireVerified });
         if (opts.json) {
           const status = r.checks.some((c) => c.status === "fail") ? "fail" : r.checks.some((c) => c.status === "warn") ? "warn" : "ok";
@@ -418,11 +455,33 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }
     });
 
-  addChainCommands(program, io, setExit);
-  addVenueCommands(program, io, setExit);
-  addArtifactCommands(program, io, setExit);
-  addNativeCommands(program, io, setExit);
   return program;
+}
+
+type AddCommands = (program: Command, io: Io, setExit: (code: number) => void) => void;
+
+/** The command groups kept in their own modules, in the order they are listed in the help. */
+const GROUPS: ReadonlyArray<readonly [string, () => Promise<AddCommands>]> = [
+  ["chain", async () => (await import("./chain.js")).addChainCommands],
+  ["venue", async () => (await import("./venue.js")).addVenueCommands],
+  ["export", async () => (await import("./artifacts.js")).addArtifactCommands],
+  ["native", async () => (await import("./native.js")).addNativeCommands],
+];
+const OWN_COMMANDS = new Set(["params", "check", "setup", "prove", "verify"]);
+
+/**
+ * The command groups `argv` needs registered: the one it names; none for a command of this file or
+ * a lone --version; every one otherwise (no command: the help; `help`, an unknown command or `--`:
+ * the help and commander's suggestions list every command), so the output is the same as with all
+ * of them registered.
+ */
+function groupsFor(argv: readonly string[]): ReadonlyArray<readonly [string, () => Promise<AddCommands>]> {
+  const i = argv.findIndex((a) => !a.startsWith("-") || a === "--");
+  const first = i < 0 ? undefined : argv[i];
+  if (first === undefined) return argv.length === 1 && (argv[0] === "-V" || argv[0] === "--version") ? [] : GROUPS;
+  if (OWN_COMMANDS.has(first)) return [];
+  const named = GROUPS.filter(([name]) => name === first);
+  return named.length > 0 ? named : GROUPS;
 }
 
 /** Run the CLI on `argv` (without node and script) and return the exit code. Never throws. */
@@ -430,9 +489,12 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
   let code = EXIT_OK;
   // With --json anywhere on the command line every error is one JSON object on stderr (output.ts).
   const json = wantsJson(argv);
-  const program = buildProgram(io, (c) => (code = c));
-  if (json) quietCommanderErrors(program);
+  const setExit = (c: number) => (code = c);
+  const program = buildProgram(io, setExit);
   try {
+    const adders = await Promise.all(groupsFor(argv).map(([, load]) => load()));
+    for (const add of adders) add(program, io, setExit);
+    if (json) quietCommanderErrors(program);
     await program.parseAsync(argv, { from: "user" });
     return code;
   } catch (e) {

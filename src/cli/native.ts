@@ -3,9 +3,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { packageRoot } from "../circuit/paths.js";
 import { getConfig } from "../config/circuits.js";
-import { nativeProverStatus } from "../prove/native.js";
-import { buildNativeWitness, nativeWitnessStatus } from "../prove/nativeWitness.js";
-import { terminalProgress } from "../util/progress.js";
+import type { NativeProverStatus } from "../prove/native.js";
 import { printJson } from "./output.js";
 
 interface Io {
@@ -13,7 +11,11 @@ interface Io {
   err: (s: string) => void;
 }
 
-function statusLine(s: ReturnType<typeof nativeProverStatus>): string {
+// prove/native.js and prove/nativeWitness.js load when a command runs, not with the CLI (start-up
+// time: main.ts).
+const nativeProverStatus = async (): Promise<NativeProverStatus> => (await import("../prove/native.js")).nativeProverStatus();
+
+function statusLine(s: NativeProverStatus): string {
   return s.available ? `native prover: available (${s.binary}); \`prove\` uses it by default (--prover auto)` : `native prover: not available: ${s.reason}; \`prove\` uses snarkjs (slower)`;
 }
 
@@ -28,8 +30,8 @@ export function addNativeCommands(program: Command, io: Io, setExit: (code: numb
     .command("status", { isDefault: true })
     .description("say whether the native prover is built and will be used, and if not, why")
     .option("--json", "print { available, binary, reason } as JSON")
-    .action((opts: { json?: boolean }) => {
-      const s = nativeProverStatus();
+    .action(async (opts: { json?: boolean }) => {
+      const s = await nativeProverStatus();
       if (opts.json) printJson(io, { available: s.available, binary: s.binary ?? null, reason: s.reason ?? null });
       else io.out(statusLine(s));
     });
@@ -38,14 +40,14 @@ export function addNativeCommands(program: Command, io: Io, setExit: (code: numb
     .description("build the native prover with the machine's g++ (what `npm install` does; never needs GMP or nasm)")
     .option("--force", "rebuild even if the sources are unchanged")
     .option("--json", "print the resulting status as JSON")
-    .action((opts: { force?: boolean; json?: boolean }) => {
+    .action(async (opts: { force?: boolean; json?: boolean }) => {
       const script = join(packageRoot(), "scripts", "build-native.mjs");
       const r = spawnSync(process.execPath, [script, ...(opts.force ? ["--force"] : [])], { encoding: "utf8" });
       if (!opts.json) {
         if (r.stdout) io.err(r.stdout.trimEnd());
         if (r.stderr) io.err(r.stderr.trimEnd());
       }
-      const s = nativeProverStatus();
+      const s = await nativeProverStatus();
       if (opts.json) printJson(io, { available: s.available, binary: s.binary ?? null, reason: s.reason ?? null });
       else io.out(statusLine(s));
       if (!s.available) setExit(1);
@@ -58,6 +60,7 @@ export function addNativeCommands(program: Command, io: Io, setExit: (code: numb
     .option("--json", "print { config, available, binary, reason } as JSON")
     .action(async (opts: { config: string; force?: boolean; json?: boolean }) => {
       const config = getConfig(opts.config);
+      const [{ buildNativeWitness, nativeWitnessStatus }, { terminalProgress }] = await Promise.all([import("../prove/nativeWitness.js"), import("../util/progress.js")]);
       let reason: string | undefined;
       try {
         await buildNativeWitness(config, { force: opts.force, progress: opts.json ? undefined : terminalProgress() });

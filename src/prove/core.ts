@@ -1,4 +1,4 @@
-import * as snarkjs from "snarkjs";
+// snarkjs (and ffjavascript under it) loads when a proof is made, not with this module.
 import type { CircuitConfig } from "../config/circuits.js";
 import { FIELD_MODULUS } from "../config/limits.js";
 import { computeMargin, type MarginResult } from "../engine/margin.js";
@@ -114,6 +114,7 @@ function requireWebCrypto(): void {
 /** The default prover: snarkjs's wasm witness calculator, then snarkjs's Groth16 prover. */
 export const snarkjsFullProve: FullProveFn = async (input, artifacts, onProgress) => {
   onProgress({ stage: "witness", message: "computing the witness", fraction: 0.01 });
+  const snarkjs = await import("snarkjs");
   const wtns = { type: "mem" } as { type: "mem"; data?: Uint8Array };
   await snarkjs.wtns.calculate(input, artifacts.wasm, wtns);
   onProgress({ stage: "prove", message: "loading the proving key", fraction: 0.07 });

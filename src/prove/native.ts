@@ -4,17 +4,20 @@
  *
  * The native prover reads the same `.zkey` and a `.wtns` witness that snarkjs computes from the
  * circuit's wasm, and writes snarkjs's proof JSON. It is never trusted blindly: every native proof
- * is verified against the verification key here before it is returned (about 20 ms).
+ * is verified against the verification key here before it is returned (about 20 ms, on a
+ * single-threaded curve built while the binary proves: curve.ts).
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as snarkjs from "snarkjs";
+// snarkjs (and ffjavascript under it) loads when it is used, not with this module (CLI start-up).
+const loadSnarkjs = () => import("snarkjs");
 import { packageRoot } from "../circuit/paths.js";
 import { ZkMarginError } from "../errors.js";
 import type { Groth16Proof } from "./bundle.js";
 import { snarkjsFullProve, type FullProveFn } from "./core.js";
+import { verifierCurve, withVerifierCurve } from "./curve.js";
 import { computeNativeWitness, configNameForHash, nativeWitnessForHash, WitnessRefused, type NativeWitnessTimings } from "./nativeWitness.js";
 
 export type ProverChoice = "auto" | "native" | "snarkjs";
@@ -98,6 +101,10 @@ export function nativeFullProve(binary: string, opts: { threads?: number; timing
     const t0 = performance.now();
     const dir = mkdtempSync(join(tmpdir(), "zkmargin-prove-"));
     try {
+      // While the witness calculator and the binary run (child processes), this process would only
+      // wait: load snarkjs and build the BN254 curve for the check below meanwhile (ffjavascript
+      // generates its wasm in JS: a few hundred ms). Never rejects (curve.ts).
+      void verifierCurve();
       onProgress({ stage: "witness", message: "computing the witness", fraction: 0.01 });
       const wtnsFile = join(dir, "witness.wtns");
       const witness = await witnessToFile(input, artifacts, wtnsFile, opts.warn);
@@ -111,7 +118,8 @@ export function nativeFullProve(binary: string, opts: { threads?: number; timing
       const proof = JSON.parse(readFileSync(proofFile, "utf8")) as Groth16Proof;
       const publicSignals = JSON.parse(readFileSync(publicFile, "utf8")) as string[];
       onProgress({ stage: "prove", message: "verifying the native proof", fraction: 0.97 });
-      const ok = (await snarkjs.groth16.verify(artifacts.vkey, publicSignals, proof, silentLogger)) as boolean;
+      const snarkjs = await loadSnarkjs();
+      const ok = await withVerifierCurve(() => snarkjs.groth16.verify(artifacts.vkey, publicSignals, proof, silentLogger) as Promise<boolean>);
       const t3 = performance.now();
       if (!ok) throw new NativeProofRejected();
       opts.timings?.({
@@ -157,6 +165,7 @@ async function witnessToFile(
     warn(`computing the witness with wasm (slower), because ${why}${name ? `; \`zkmargin native witness --config ${name}\` builds it (minutes, once)` : ""}`);
   }
   const wtns = { type: "mem" } as { type: "mem"; data?: Uint8Array };
+  const snarkjs = await loadSnarkjs();
   await snarkjs.wtns.calculate(input as Parameters<typeof snarkjs.wtns.calculate>[0], artifacts.wasm, wtns);
   writeFileSync(file, wtns.data!, { mode: 0o600 });
   return { by: "wasm" };

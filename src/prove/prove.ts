@@ -6,9 +6,8 @@ import type { RiskParams } from "../params/types.js";
 import type { Portfolio } from "../portfolio/parse.js";
 import { type ProgressFn, silent } from "../util/progress.js";
 import { proveCore, textProgress, type ProveResult } from "./core.js";
-import { statementWitnessOf, type StatementWitness } from "./verifiedWitness.js";
+import type { StatementWitness } from "./verifiedWitness.js";
 import { chooseFullProve, type NativeTimings, type ProverChoice } from "./native.js";
-import { portfolioFromStatements } from "../statements/portfolio.js";
 import type { Statement, StatementJson } from "../statements/types.js";
 
 /** What proving needs from a setup: the wasm witness generator, the final zkey and its vkey. */
@@ -75,6 +74,8 @@ export async function proveMargin(args: {
       throw new ZkMarginError("ARGUMENT", `the "${args.config.name}" circuit is self-declared: venue statements need a verified configuration`, { path: "--config" });
     }
     const account = args.account === undefined ? undefined : typeof args.account === "bigint" ? `0x${args.account.toString(16).padStart(40, "0")}` : args.account;
+    // Verified mode only (they load ethers, for addresses): not on a self-declared proof's path.
+    const [{ portfolioFromStatements }, { statementWitnessOf }] = await Promise.all([import("../statements/portfolio.js"), import("./verifiedWitness.js")]);
     const fromStatements = portfolioFromStatements(args.statements, args.params, { account, maxStatements: args.config.statementSlots });
     portfolio = fromStatements.portfolio;
     verified = { account: BigInt(fromStatements.account), statements: fromStatements.statements.map((v) => statementWitnessOf(v.statement)) };

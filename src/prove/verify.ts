@@ -1,4 +1,5 @@
-import * as snarkjs from "snarkjs";
+// snarkjs (and ffjavascript under it) loads when a proof is checked, not with this module.
+import { withVerifierCurve } from "./curve.js";
 import { CREDIT_LIMIT_CENTS_LIMIT, FIELD_MODULUS } from "../config/limits.js";
 import { formatCreditLimit } from "../engine/margin.js";
 import { ZkMarginError, show } from "../errors.js";
@@ -187,7 +188,10 @@ export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: Ver
   let proofOk = false;
   const tried = checks.every((c) => c.ok);
   if (tried) {
-    proofOk = (await snarkjs.groth16.verify(vkey, bundle.publicSignals, bundle.proof, { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} })) as boolean;
+    const snarkjs = await import("snarkjs");
+    proofOk = await withVerifierCurve(
+      () => snarkjs.groth16.verify(vkey, bundle.publicSignals, bundle.proof, { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }) as Promise<boolean>,
+    );
   }
   add(
     "proof",

@@ -1,7 +1,9 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { ZkMarginError } from "../errors.js";
 
-const ajv = new Ajv({ allErrors: false, strict: true });
+// Made on first use, like each validator: compiling a schema is generated code, and a command
+// that never reads a bundle should not pay for the bundle's schema (CLI start-up).
+let ajv: Ajv | undefined;
 
 /** Turn an Ajv instance path (`/assets/1/haircuts/0`) into our JSON path (`assets[1].haircuts[0]`). */
 export function jsonPath(instancePath: string, root = ""): string {
@@ -53,10 +55,14 @@ export interface Validator {
   (data: unknown): void;
 }
 
-/** Compile a JSON Schema into a function that throws a ZkMarginError naming the JSON path. */
+/**
+ * Compile a JSON Schema into a function that throws a ZkMarginError naming the JSON path. The
+ * schema is compiled when the function is first called.
+ */
 export function compileValidator(schema: object, what: string): Validator {
-  const validate: ValidateFunction = ajv.compile(schema);
+  let compiled: ValidateFunction | undefined;
   return (data: unknown) => {
+    const validate = (compiled ??= (ajv ??= new Ajv({ allErrors: false, strict: true })).compile(schema));
     if (validate(data)) return;
     const err = validate.errors?.find((e) => e.keyword !== "propertyNames") ?? validate.errors?.[0];
     if (!err) throw new ZkMarginError("SCHEMA", `${what} is invalid`);
