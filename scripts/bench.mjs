@@ -51,7 +51,7 @@ function parseArgs(argv) {
     else if (k === "--no-setup") out.setup = false;
     else if (k === "--no-cli") out.cli = false;
     else if (k === "-h" || k === "--help") {
-      process.stdout.write("usage: npm run bench [-- --config small,standard] [--runs 5] [--health-bps 12500] [--no-gas] [--no-verified] [--no-native] [--no-setup] [--no-cli]\n(--config= with no configuration runs only the gas step)\n");
+      process.stdout.write("usage: npm run bench [-- --config small,standard] [--runs 5] [--health-bps 12500] [--no-gas] [--no-verified] [--no-native] [--no-setup] [--no-cli]\n(--config= with no configuration runs only the gas and CLI start-up steps)\n");
       process.exit(0);
     } else throw new Error(`unknown argument ${JSON.stringify(args[i])}`);
   }
@@ -576,7 +576,7 @@ try {
   }
   writeFileSync(join(resultsDir, "latest.json"), `${JSON.stringify({ generatedAt: new Date().toISOString(), configs: latest }, null, 2)}\n`);
   log("wrote bench/results/latest.json");
-  process.stdout.write(`\nMarkdown (bench/results/latest.json):\n\n${markdown(latest)}\n`);
+  if (Object.keys(latest).length) process.stdout.write(`\nMarkdown (bench/results/latest.json):\n\n${markdown(latest)}\n`);
   let gas = null;
   if (opts.gas) {
     log("gas: scripts/bench-gas.mjs (deploy, post-params, submit, pool; small circuit's setup, embedded EVM)");
