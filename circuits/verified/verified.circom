@@ -4,42 +4,42 @@ include "circomlib/circuits/comparators.circom";
 include "../lib/bits.circom";
 include "../margin/margin.circom";
 include "./statement.circom";
+include "./pool.circom";
+include "./netting.circom";
 
 // ZkMarginVerified: the margin statement (ZkMargin, unchanged) over a portfolio that is proven to
-// be made of 1..V holdings statements signed by venues listed under paramsRoot, for `account`.
+// be made of 1..V holdings statements (format 2) signed by venues listed under paramsRoot, for
+// `account`.
 //
 // Public inputs: paramsRoot, terms, context, account (an EVM address as an integer). Output:
 // commitment. All of ZkMargin's private inputs are passed through to it; this template adds:
 //  1. statement slots (StatementSlot): used slots first, venue leaf indexes strictly increasing
-//     among used slots (no venue twice), unused slots all-zero; each used slot's signature, venue
-//     listing and freshness are checked;
-//  2. netting, by a selector matrix sel[s][e][n] (statement s, entry e, portfolio slot n; the C
-//     collateral slots, then the P position slots):
-//       - sel is boolean, and an entry is assigned to at most one slot, and only if it is used;
-//       - sel = 1 only where the entry's key (kind, id) equals the slot's key (collateral slot:
-//         (0, cId), position slot: (1, pId));
-//       - every POSITION entry is assigned (kind * (1 - assigned) = 0): none can be dropped;
-//       - every slot's amount equals the sum of the entries assigned to it: a collateral slot's
-//         balance, a position slot's signed quantity.
-//     Soundness: the portfolio's slots have distinct keys (ZkMargin's canonical order), so each
-//     position entry lands in the one slot with its instrument id, and that slot's quantity is the
-//     sum of ALL the statements' entries for the instrument: exact, none dropped, none invented (a
-//     used slot with no entries would have quantity 0, i.e. be empty). A collateral entry may be
-//     left out (assigned nowhere), which only lowers that asset's balance; a slot's balance is the
-//     sum of whole entries assigned to it, so it never exceeds what the statements hold, and one
-//     asset cannot be split across two slots (distinct keys) to dodge a haircut tier.
-//     NOTE: an instrument whose entries net to exactly 0 across venues has no portfolio slot to
-//     land in; the SDK refuses such statement sets (a completeness limit, not a soundness one).
-// Cost beyond ZkMargin: V * (StatementSlot + E * (StatementEntry + 3 (C + P) + 3)) + order.
+//     among used slots (no venue twice, so no statement counted twice), unused slots all-zero;
+//     each used slot's signature, venue listing and freshness are checked;
+//  2. the entry pool (EntryPool): the statements' entries in CH chunks of 15 shared by the slots
+//     (one venue with 100 entries and one with 5 fit the same configuration as two with 52), each
+//     statement's count and chained entries hash recomputed, so its signature covers exactly its
+//     entries;
+//  3. netting at linear cost (netting.circom): the pool entries and one record per portfolio slot
+//     re-ordered into one list of L = E + C + P elements, proven a permutation of them by a random
+//     challenge, and summed in runs of equal key. The soundness argument and the failure
+//     probability are written in netting.circom.
+// Entries in all: the SDK refuses statements holding more than E entries together (the re-ordered
+// list has room for E statement entries); the pool has CH = ceil(E / 15) + V - 1 chunks, enough
+// for any split of E entries over V statements (each statement wastes less than one chunk).
+// Cost beyond ZkMargin: V x (StatementSlot ~5,600 + ~3 CH) + CH x ~660 + 15 CH x 2 (product)
+//   + L x ~188 + Poseidon(V + 2) + Poseidon(1) + order.
 template ZkMarginVerified(C, P, G, K, T, aLevels, aNbs, gLevels, gNbs, iLevels, iNbs, layoutTag, CHECK_BITS,
-                         V, E, vLevels, vNbs, statementTag) {
+                         V, E, CH, vLevels, vNbs, statementTag) {
     var aSibCount = sumPow2(aLevels, aNbs);
     var gSibCount = sumPow2(gLevels, gNbs);
     var iSibCount = sumPow2(iLevels, iNbs);
     var vSibCount = sumPow2(vLevels, vNbs);
     var vIndexBits = sumArray(vLevels, vNbs);
     var N = C + P;
-    assert(V >= 1 && E >= 1 && E <= 16);
+    var W = 15;
+    var L = E + N;
+    assert(V >= 1 && V <= 14 && E >= 1 && CH >= 1 && L <= 2048);
 
     // public
     signal input paramsRoot;
@@ -89,11 +89,16 @@ template ZkMarginVerified(C, P, G, K, T, aLevels, aNbs, gLevels, gNbs, iLevels, 
     signal input sAy[V];
     signal input sVenueSiblings[V][vSibCount];
     signal input sAsOf[V];
-    signal input sEntries[V][E];
     signal input sR8x[V];
     signal input sR8y[V];
     signal input sS[V];
-    signal input sel[V][E][N];
+    // private: the entry pool and the re-ordered list
+    signal input pool[CH][W];
+    signal input chunkOwner[CH][V];
+    signal input chunkFirst[CH];
+    signal input sorted[L];
+    signal input sortedPort[L];
+    signal input sortedDrop[L];
 
     component core = ZkMargin(C, P, G, K, T, aLevels, aNbs, gLevels, gNbs, iLevels, iNbs, layoutTag, CHECK_BITS);
     core.paramsRoot <== paramsRoot;
@@ -133,11 +138,18 @@ template ZkMarginVerified(C, P, G, K, T, aLevels, aNbs, gLevels, gNbs, iLevels, 
     core.pSiblings <== pSiblings;
     commitment <== core.commitment;
 
-    // 1. Statement slots.
+    // 1. The entry pool: each statement's entry count and entries hash.
+    component entryPool = EntryPool(V, CH);
+    entryPool.pool <== pool;
+    entryPool.owner <== chunkOwner;
+    entryPool.first <== chunkFirst;
+    entryPool.used <== sUsed;
+
+    // 2. Statement slots.
     component st[V];
     component sOrder[V];
     for (var s = 0; s < V; s++) {
-        st[s] = StatementSlot(E, vLevels, vNbs, statementTag);
+        st[s] = StatementSlot(vLevels, vNbs, statementTag);
         st[s].used <== sUsed[s];
         st[s].account <== account;
         st[s].venueRoot <== venueRoot;
@@ -149,7 +161,8 @@ template ZkMarginVerified(C, P, G, K, T, aLevels, aNbs, gLevels, gNbs, iLevels, 
         st[s].Ay <== sAy[s];
         st[s].venueSiblings <== sVenueSiblings[s];
         st[s].asOf <== sAsOf[s];
-        st[s].entries <== sEntries[s];
+        st[s].count <== entryPool.count[s];
+        st[s].entriesHash <== entryPool.entriesHash[s];
         st[s].R8x <== sR8x[s];
         st[s].R8y <== sR8y[s];
         st[s].S <== sS[s];
@@ -165,53 +178,43 @@ template ZkMarginVerified(C, P, G, K, T, aLevels, aNbs, gLevels, gNbs, iLevels, 
     // at least one statement
     sUsed[0] === 1;
 
-    // 2. Netting. Slot keys and amounts.
-    signal slotKey[N];
-    signal slotAmount[N];
-    signal pShort[P];
-    signal cNegative[C];
+    // 3. Netting. One record per portfolio slot, packed like a statement entry (linear in the
+    // core's range-checked slot values; NOTE: cId and pId are leaf values < 2^32, bound by the
+    // openings the core checks, so the record's parts cannot overlap).
+    signal records[N];
     for (var i = 0; i < C; i++) {
-        slotKey[i] <== cId[i];
-        // the signed balance (sign and magnitude are checked by the core); statements hold no
-        // debts yet (StatementEntry), so a used collateral slot here is never negative
-        cNegative[i] <== cSign[i] * cMagnitude[i];
-        slotAmount[i] <== cMagnitude[i] - 2 * cNegative[i];
+        records[i] <== cId[i] * (1 << 97) + cSign[i] * (1 << 96) + cMagnitude[i];
     }
     for (var j = 0; j < P; j++) {
-        slotKey[C + j] <== (1 << 32) + pId[j];
-        pShort[j] <== pSign[j] * pMagnitude[j];
-        slotAmount[C + j] <== pMagnitude[j] - 2 * pShort[j];
+        records[C + j] <== (1 << 130) + pId[j] * (1 << 97) + pSign[j] * (1 << 96) + pMagnitude[j];
     }
+    component runs = SortedRuns(L);
+    runs.sorted <== sorted;
+    runs.port <== sortedPort;
+    runs.drop <== sortedDrop;
 
-    component entry[V][E];
-    signal selMatch[V][E][N];
-    signal selAmount[V][E][N];
-    signal assignedOk[V][E];
-    var total[N];
-    for (var n = 0; n < N; n++) {
-        total[n] = 0;
-    }
+    // the challenge: after the statements (their messages bind every pool entry), the slots (the
+    // commitment binds them) and the re-ordered list (its hash)
+    component seed = Poseidon(V + 2);
     for (var s = 0; s < V; s++) {
-        for (var e = 0; e < E; e++) {
-            entry[s][e] = StatementEntry();
-            entry[s][e].packed <== sEntries[s][e];
-            var assigned = 0;
-            for (var n = 0; n < N; n++) {
-                sel[s][e][n] * (sel[s][e][n] - 1) === 0;
-                selMatch[s][e][n] <== sel[s][e][n] * (entry[s][e].key - slotKey[n]);
-                selMatch[s][e][n] === 0;
-                selAmount[s][e][n] <== sel[s][e][n] * entry[s][e].amount;
-                total[n] += selAmount[s][e][n];
-                assigned += sel[s][e][n];
-            }
-            // assigned to at most one slot, and only if used: assigned in {0, used}
-            assignedOk[s][e] <== assigned * (entry[s][e].used - assigned);
-            assignedOk[s][e] === 0;
-            // every position entry is assigned
-            entry[s][e].kind * (1 - assigned) === 0;
+        seed.inputs[s] <== st[s].message;
+    }
+    seed.inputs[V] <== core.commitment;
+    seed.inputs[V + 1] <== runs.hash;
+    component betaHash = Poseidon(1);
+    betaHash.inputs[0] <== seed.out;
+
+    component multiset = MultisetEqual(CH * W, N, L);
+    multiset.gamma <== seed.out;
+    multiset.beta <== betaHash.out;
+    for (var k = 0; k < CH; k++) {
+        for (var j = 0; j < W; j++) {
+            multiset.pool[k * W + j] <== pool[k][j];
+            multiset.nonzero[k * W + j] <== entryPool.nonzero[k][j];
         }
     }
-    for (var n = 0; n < N; n++) {
-        slotAmount[n] === total[n];
-    }
+    multiset.records <== records;
+    multiset.sorted <== sorted;
+    multiset.port <== sortedPort;
+    multiset.padding <== runs.padding;
 }

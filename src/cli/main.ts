@@ -62,13 +62,14 @@ export function parseContext(v: string): bigint {
 }
 
 /** The smallest configuration whose slots hold the portfolio. */
-function pickConfig(portfolio: Portfolio, name: string | undefined, statements = 0): CircuitConfig {
+function pickConfig(portfolio: Portfolio, name: string | undefined, statements = 0, entries = 0): CircuitConfig {
   if (name) return getConfig(name);
   return smallestConfigFor({
     collateral: portfolio.collateral.length,
     positions: portfolio.positions.length,
     groups: new Set(portfolio.positions.map((p) => p.instrument.groupId)).size,
     statements,
+    entries,
   });
 }
 
@@ -313,10 +314,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       let portfolio: Portfolio | undefined;
       let statements: unknown[] | undefined;
       let book: Portfolio;
+      let entries = 0;
       if (opts.statement) {
         statements = opts.statement.map((f) => readJsonFile(f, "holdings statement", "--statement"));
         const { portfolioFromStatements } = await import("../statements/portfolio.js");
-        book = portfolioFromStatements(statements as StatementJson[], params, { account: opts.account }).portfolio;
+        const fromStatements = portfolioFromStatements(statements as StatementJson[], params, { account: opts.account });
+        book = fromStatements.portfolio;
+        entries = fromStatements.entryCount;
       } else {
         if (opts.account !== undefined) throw new ZkMarginError("ARGUMENT", "--account is for verified mode (with --statement)", { path: "--account" });
         portfolio = parseJsonFile(opts.portfolio!, "portfolio", "--portfolio", (j) => parsePortfolio(j, params));
@@ -327,7 +331,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       if (loaded && opts.config !== undefined && opts.config !== loaded.config.name) {
         throw new ZkMarginError("ARGUMENT", `the artifacts in ${loaded.source} are for the "${loaded.config.name}" circuit, not "${opts.config}"`, { path: "--config", value: opts.config });
       }
-      const config = pickConfig(book, opts.config ?? loaded?.config.name, statements?.length ?? 0);
+      const config = pickConfig(book, opts.config ?? loaded?.config.name, statements?.length ?? 0, entries);
       const progress = terminalProgress();
       const [{ findSetup, provingArtifacts, releaseCurve }, { proveMargin, ShortfallError }] = await Promise.all([import("../../setup/groth16.js"), import("../prove/prove.js")]);
       const setup = loaded ? undefined : await findSetup(config, progress);

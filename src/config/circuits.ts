@@ -1,6 +1,6 @@
 import { LAYOUT_V3, layoutTag, type TreeLayout } from "./layout.js";
 import { GROUP_RISK_BITS } from "./limits.js";
-import { STATEMENT_ENTRIES, statementTag } from "./statement.js";
+import { chunkCount, statementTag } from "./statement.js";
 import { ZkMarginError } from "../errors.js";
 
 /**
@@ -26,6 +26,21 @@ export interface CircuitConfig {
    * 1..V venue-signed holdings statements for the public `account`). 0 or absent: self-declared.
    */
   readonly statementSlots?: number;
+  /**
+   * Verified mode: the statement entries the venue slots take IN ALL (a pool shared by the slots:
+   * one venue with 100 entries and one with 5 fit the same configuration as two with 52).
+   */
+  readonly statementEntries?: number;
+}
+
+/**
+ * The entry pool's chunks of a verified configuration: ceil(E / 15) + V - 1, enough for any split
+ * of E entries over V statements (each statement starts a chunk, so each wastes less than one).
+ */
+export function statementChunks(config: CircuitConfig): number {
+  const V = config.statementSlots ?? 0;
+  const E = config.statementEntries ?? 0;
+  return chunkCount(E) + V - 1;
 }
 
 /** The self-declared circuit configurations: `small` (tests, demo) and `standard` (production). */
@@ -67,20 +82,23 @@ export const VERIFIED_CONFIGS: Readonly<Record<string, CircuitConfig>> = Object.
   "small-verified": Object.freeze({
     ...CONFIGS.small!,
     name: "small-verified",
-    description: "tests: the small circuit over 1..2 venue statements",
+    description: "tests and the demo: the small circuit over 1..2 venue statements holding 24 entries in all",
     statementSlots: 2,
+    statementEntries: 24,
   }),
   "standard-verified": Object.freeze({
     ...CONFIGS.standard!,
     name: "standard-verified",
-    description: "production: the standard circuit over 1..2 venue statements",
-    statementSlots: 2,
-  }),
-  "standard-verified4": Object.freeze({
-    ...CONFIGS.standard!,
-    name: "standard-verified4",
-    description: "production: the standard circuit over 1..4 venue statements",
+    description: "production: the standard circuit over 1..4 venue statements holding 128 entries in all",
     statementSlots: 4,
+    statementEntries: 128,
+  }),
+  "large-verified": Object.freeze({
+    ...CONFIGS.large!,
+    name: "large-verified",
+    description: "institutional books (native prover recommended): the large circuit over 1..8 venue statements holding 512 entries in all",
+    statementSlots: 8,
+    statementEntries: 512,
   }),
 });
 
@@ -110,6 +128,8 @@ export interface SlotNeeds {
   positions: number;
   groups: number;
   statements?: number;
+  /** Verified mode: the statements' entries in all. */
+  entries?: number;
 }
 
 /** Whether `config` has enough slots for `needs` (a verified configuration only for statements, and vice versa). */
@@ -119,20 +139,32 @@ export function fitsConfig(config: CircuitConfig, needs: SlotNeeds): boolean {
     config.collateralSlots >= needs.collateral &&
     config.positionSlots >= needs.positions &&
     config.groupSlots >= needs.groups &&
-    (statements === 0 ? !isVerifiedConfig(config) : (config.statementSlots ?? 0) >= statements)
+    (statements === 0
+      ? !isVerifiedConfig(config)
+      : (config.statementSlots ?? 0) >= statements && (config.statementEntries ?? 0) >= (needs.entries ?? 0))
   );
 }
 
 /** The smallest configuration whose slots hold `needs`, or a CAPACITY error naming the largest. */
 export function smallestConfigFor(needs: SlotNeeds): CircuitConfig {
-  const size = (c: CircuitConfig) => c.collateralSlots + c.positionSlots + c.groupSlots + 8 * (c.statementSlots ?? 0);
+  const size = (c: CircuitConfig) => c.collateralSlots + c.positionSlots + c.groupSlots + 8 * (c.statementSlots ?? 0) + (c.statementEntries ?? 0);
   const fit = [...Object.values(CONFIGS), ...Object.values(VERIFIED_CONFIGS)]
     .filter((c) => fitsConfig(c, needs))
     .sort((a, b) => size(a) - size(b))[0];
   if (!fit) {
+    if (needs.statements) {
+      const verified = Object.values(VERIFIED_CONFIGS);
+      throw new ZkMarginError(
+        "CAPACITY",
+        `the portfolio holds ${needs.collateral} collateral assets and ${needs.positions} positions in ${needs.groups} risk groups from ${needs.statements} venue statements holding ${needs.entries ?? 0} entries in all; no verified configuration takes that many (${verified
+          .map((c) => `${c.name}: ${c.collateralSlots} collateral / ${c.positionSlots} positions / ${c.groupSlots} groups, ${c.statementSlots} statements with ${c.statementEntries} entries in all`)
+          .join("; ")})`,
+        { path: "statements", value: `${needs.collateral}/${needs.positions}/${needs.groups}, ${needs.statements} statements, ${needs.entries ?? 0} entries` },
+      );
+    }
     throw new ZkMarginError(
       "CAPACITY",
-      `the portfolio holds ${needs.collateral} collateral assets and ${needs.positions} positions in ${needs.groups} risk groups${needs.statements ? ` from ${needs.statements} venue statements` : ""}; no configuration has that many slots (${Object.values(
+      `the portfolio holds ${needs.collateral} collateral assets and ${needs.positions} positions in ${needs.groups} risk groups; no configuration has that many slots (${Object.values(
         CONFIGS,
       )
         .map((c) => `${c.name}: ${c.collateralSlots} collateral / ${c.positionSlots} positions / ${c.groupSlots} groups`)
@@ -175,7 +207,7 @@ export function mainCircomSource(config: CircuitConfig): string {
           "component main {public [paramsRoot, terms, context, account]} = ZkMarginVerified(",
           ...core.slice(0, -1),
           `${core[core.length - 1]},`,
-          `    ${config.statementSlots}, ${STATEMENT_ENTRIES}, ${nbs(layout.venueArities)}, ${statementTag()}`,
+          `    ${config.statementSlots}, ${config.statementEntries}, ${statementChunks(config)}, ${nbs(layout.venueArities)}, ${statementTag()}`,
         ]
       : ["component main {public [paramsRoot, terms, context]} = ZkMargin(", ...core]),
     ");",

@@ -76,7 +76,7 @@ export async function proveMargin(args: {
     const account = args.account === undefined ? undefined : typeof args.account === "bigint" ? `0x${args.account.toString(16).padStart(40, "0")}` : args.account;
     // Verified mode only (they load ethers, for addresses): not on a self-declared proof's path.
     const [{ portfolioFromStatements }, { statementWitnessOf }] = await Promise.all([import("../statements/portfolio.js"), import("./verifiedWitness.js")]);
-    const fromStatements = portfolioFromStatements(args.statements, args.params, { account, maxStatements: args.config.statementSlots });
+    const fromStatements = portfolioFromStatements(args.statements, args.params, { account }); // capacity: buildVerifiedWitnessInput names the configuration that would take them
     portfolio = fromStatements.portfolio;
     verified = { account: BigInt(fromStatements.account), statements: fromStatements.statements.map((v) => statementWitnessOf(v.statement)) };
   } else {
