@@ -28,6 +28,10 @@ const root = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "")
 process.env.ZKMARGIN_PROGRESS ??= "0";
 const { runCli } = await import(join(root, "dist/src/cli/main.js"));
 const { checkOpening, parseRiskParams, portfolioToJson } = await import(join(root, "dist/src/index.js"));
+const { cacheDir } = await import(join(root, "dist/src/circuit/paths.js"));
+const { findSetupRecord } = await import(join(root, "dist/setup/groth16.js"));
+const { circuitHash } = await import(join(root, "dist/src/circuit/compile.js"));
+const { getConfig } = await import(join(root, "dist/src/config/circuits.js"));
 const out = join(root, ".cache/demo");
 mkdirSync(out, { recursive: true });
 const params = join(out, "params.json");
@@ -77,6 +81,15 @@ const abbrev = (v) => (typeof v === "string" && v.length > 24 && /^(0x)?[0-9a-fA
 say("zkmargin demo: a pool's risk parameters; five books checked against them; one proven without");
 say("showing it, and what its verifier receives; the proof on-chain as a credit line; verified mode.");
 say(`Files go to ${rel(out)}/. Each command is shown with the lines of its output that matter here.`);
+{
+  const missing = [];
+  for (const name of ["small", "small-verified"]) if (!findSetupRecord(getConfig(name), circuitHash(getConfig(name)))) missing.push(name);
+  say(
+    missing.length
+      ? `First run: it compiles and sets up the ${missing.map((n) => `"${n}"`).join(" and ")} circuit${missing.length > 1 ? "s" : ""} (INSECURE dev keys), about ${missing.length * 40} s on 2 cores (circom compile ~30 s, key ~5 s each), cached in ${cacheDir()} for the next runs.`
+      : `The small and small-verified setups are already cached in ${cacheDir()}: no waiting.`,
+  );
+}
 
 step("Risk oracle: risk parameters from market data, and the root the pool posts on-chain");
 await run(["params", "build", join(root, "examples/market.json"), "-o", params], [0], (lines) => lines.filter((l) => /^(wrote|paramsRoot)/.test(l)));
@@ -105,7 +118,7 @@ for (const [file, what, expected] of books) {
   results.push([file, code === 0 ? "PASS" : "FAIL"]);
 }
 
-step("Trusted setups of the small circuit and its verified-mode twin (INSECURE dev keys; minutes the first time, cached after)");
+step("Trusted setups of the small circuit and its verified-mode twin (INSECURE dev keys; about 40 s each the first time, cached after)");
 await run(["setup", "--config", "small"], [0], headline);
 await run(["setup", "--config", "small-verified"], [0], headline);
 

@@ -126,7 +126,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       } else {
         io.out(formatGreeksReport(report));
         io.out(
-          `\nwrote ${opts.out}: version 2, epoch ${parsed.epoch}, ${parsed.assets.length} assets, ` +
+          `\nwrote ${opts.out}: version ${parsed.version}, epoch ${parsed.epoch}, ${parsed.assets.length} assets, ` +
             `${parsed.groups.length} risk groups (${parsed.groups.map((g) => `${g.symbol} = id ${g.id}`).join(", ")}), ` +
             `${parsed.instruments.length} instruments, ${parsed.venues.length} venue${parsed.venues.length === 1 ? "" : "s"}` +
             `\nparamsRoot ${toHex32(tree.paramsRoot)}`,
