@@ -108,6 +108,11 @@ export { cacheDir } from "./circuit/paths.js";
 // portfolio. Everything src/statements/index.ts exports (its own front door).
 export * from "./statements/index.js";
 
+// The venue statement service (docs/venue-api.md): a venue serves each account its own fresh, signed
+// holdings statement over HTTP (EIP-712-signed requests, answers encrypted to the requester), and the
+// client an account asks with. Everything src/venue/index.ts exports.
+export * from "./venue/index.js";
+
 // Errors: every error a user can cause is a ZkMarginError with a stable `code`, the `path` (JSON
 // path or flag), the offending `value` and the `limit`; StatementError adds the statement `rule`
 // (exported with the statements above); ShortfallError carries the engine's report.

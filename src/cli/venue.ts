@@ -14,6 +14,7 @@ import { toHex32 } from "../crypto/poseidon.js";
 import { toJsonText, writeFileAtomic } from "../util/files.js";
 import { parseJsonFile, readJsonFile } from "../util/json.js";
 import { EXIT_FAIL, errorJson, warn, writeJsonError } from "./output.js";
+import { addVenueServeCommand } from "./venueServe.js";
 
 /**
  * `zkmargin venue ...`: a venue's statement key, signing a holdings statement, and checking one
@@ -40,7 +41,7 @@ function parseVenueId(v: string): number {
 }
 
 export function addVenueCommands(program: Command, io: Io, setExit: (code: number) => void): void {
-  const venue = program.command("venue").description("venues: statement keys, signing and checking holdings statements (verified mode)");
+  const venue = program.command("venue").description("venues: statement keys, signing and checking holdings statements (verified mode), the statement service");
 
   venue
     .command("keygen")
@@ -167,4 +168,6 @@ export function addVenueCommands(program: Command, io: Io, setExit: (code: numbe
         setExit(EXIT_FAIL);
       }
     });
+
+  addVenueServeCommand(venue, io);
 }
