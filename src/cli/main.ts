@@ -470,6 +470,7 @@ const GROUPS: ReadonlyArray<readonly [string, () => Promise<AddCommands>]> = [
   ["venue", async () => (await import("./venue.js")).addVenueCommands],
   ["export", async () => (await import("./artifacts.js")).addArtifactCommands],
   ["native", async () => (await import("./native.js")).addNativeCommands],
+  ["agent", async () => (await import("./agent.js")).addAgentCommands],
 ];
 const OWN_COMMANDS = new Set(["params", "check", "setup", "prove", "verify"]);
 
