@@ -8,6 +8,8 @@ import {IRiskParamsRegistry} from "./interfaces/IRiskParamsRegistry.sol";
 /// Epochs only increase. A superseded root stays accepted for `gracePeriod` seconds after the next
 /// epoch is posted (never beyond its own validUntil), so provers have time to re-prove. The grace
 /// end is fixed when the root is superseded (a later change of gracePeriod does not move it).
+/// Where each epoch's parameter file can be fetched is announced in ParamsUri events only (no
+/// storage): provers read the log and check the file's root themselves.
 contract RiskParamsRegistry is IRiskParamsRegistry {
     /// @dev BN254 scalar field modulus.
     uint256 internal constant FIELD = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -64,6 +66,25 @@ contract RiskParamsRegistry is IRiskParamsRegistry {
 
     /// @inheritdoc IRiskParamsRegistry
     function postParams(uint256 root, uint64 epoch, uint64 asOf, uint64 validUntil) external {
+        _postParams(root, epoch, asOf, validUntil);
+    }
+
+    /// @inheritdoc IRiskParamsRegistry
+    function postParamsWithUri(uint256 root, uint64 epoch, uint64 asOf, uint64 validUntil, string calldata uri) external {
+        _postParams(root, epoch, asOf, validUntil);
+        emit ParamsUri(epoch, root, uri);
+    }
+
+    /// @inheritdoc IRiskParamsRegistry
+    function setParamsUri(uint64 epoch, string calldata uri) external {
+        if (msg.sender != oracle) revert RiskParamsRegistry__NotOracle();
+        uint256 root = _params[epoch].root;
+        RootInfo storage r = _roots[root];
+        if (!r.known || r.epoch != epoch) revert RiskParamsRegistry__UnknownEpoch(epoch);
+        emit ParamsUri(epoch, root, uri);
+    }
+
+    function _postParams(uint256 root, uint64 epoch, uint64 asOf, uint64 validUntil) internal {
         if (msg.sender != oracle) revert RiskParamsRegistry__NotOracle();
         if (hasParams && epoch <= latestEpoch) revert RiskParamsRegistry__EpochNotIncreasing(epoch, latestEpoch);
         if (root >= FIELD) revert RiskParamsRegistry__RootNotInField(root);

@@ -14,6 +14,10 @@ interface IRiskParamsRegistry {
     event OracleChanged(address indexed previousOracle, address indexed newOracle);
     event GracePeriodChanged(uint64 gracePeriod);
     event ParamsPosted(uint64 indexed epoch, uint256 indexed root, uint64 asOf, uint64 validUntil);
+    /// @notice Where the parameter file behind an epoch's root can be fetched (an http(s) or other
+    /// URI). Emitted by postParamsWithUri and setParamsUri; the latest one for an epoch wins. Not
+    /// trusted: a prover recomputes the fetched file's root and refuses it unless it is `root`.
+    event ParamsUri(uint64 indexed epoch, uint256 indexed root, string uri);
 
     error RiskParamsRegistry__NotOwner();
     error RiskParamsRegistry__NotOracle();
@@ -23,8 +27,15 @@ interface IRiskParamsRegistry {
     error RiskParamsRegistry__BadValidity(uint64 asOf, uint64 validUntil);
     error RiskParamsRegistry__ZeroAddress();
     error RiskParamsRegistry__GracePeriodTooLong(uint64 gracePeriod, uint64 max);
+    error RiskParamsRegistry__UnknownEpoch(uint64 epoch);
 
     function postParams(uint256 root, uint64 epoch, uint64 asOf, uint64 validUntil) external;
+
+    /// @notice postParams, and announce where the parameter file can be fetched (ParamsUri).
+    function postParamsWithUri(uint256 root, uint64 epoch, uint64 asOf, uint64 validUntil, string calldata uri) external;
+
+    /// @notice Announce a (new) location of an already posted epoch's parameter file (ParamsUri).
+    function setParamsUri(uint64 epoch, string calldata uri) external;
 
     function latestEpoch() external view returns (uint64);
 

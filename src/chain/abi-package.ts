@@ -37,7 +37,7 @@ export const PUBLIC_CONTRACTS: readonly PublicContract[] = [
   { name: "ExamplePool", deployable: true, about: "example consumer: a credit line within the attested credit limit" },
   { name: "ExampleUSD", deployable: true, about: "the example pool's 6-decimal test stablecoin" },
   { name: "IMarginAttestations", deployable: false, about: "what a consumer contract calls: attestationOf, isHealthy, creditLimitOf, submit*" },
-  { name: "IRiskParamsRegistry", deployable: false, about: "the registry's views and postParams" },
+  { name: "IRiskParamsRegistry", deployable: false, about: "the registry's views, postParams and postParamsWithUri (ParamsUri: where the parameter file is)" },
   { name: "IGroth16Verifier", deployable: false, about: "the ABI of a setup's generated verifier (4 public signals)" },
   { name: "IVerifiedGroth16Verifier", deployable: false, about: "the ABI of a verified configuration's generated verifier (5 public signals)" },
 ];

@@ -9,14 +9,14 @@
 // submit attestations, read status, borrow/repay/liquidate on the example pool, decode reverts.
 export {
   compilePoolContracts,
+  compilePoolOnly,
+  poolAbis,
   deployPool,
   registryAt,
   attestationsAt,
   poolAt,
   tokenAt,
   checkPolicy,
-  postParams,
-  defaultValidUntil,
   deriveContext,
   contextFor,
   proofCalldata,
@@ -43,6 +43,8 @@ export {
   VERIFIED_VERIFIER_SOURCE,
   type CompiledContract,
   type PoolArtifacts,
+  type PoolContracts,
+  type ArtifactsOrigin,
   type PoolPolicy,
   type Deployment,
   type DeployedContract,
@@ -52,6 +54,25 @@ export {
   type AttestationStatus,
   type PoolAccount,
 } from "./pool.js";
+
+// The risk-parameter registry: post a root (with the URI its file can be fetched from, a ParamsUri
+// event), read what was posted, and fetch the posted file back, refused unless its root is the posted one.
+export {
+  postParams,
+  defaultValidUntil,
+  setParamsUri,
+  postedParams,
+  fetchPostedParams,
+  fetchLimited,
+  checkParamsAgainstRoot,
+  checkParamsUri,
+  MAX_PARAMS_URI_LENGTH,
+  DEFAULT_PARAMS_FETCH_TIMEOUT_MS,
+  DEFAULT_PARAMS_MAX_BYTES,
+  type PostedParams,
+  type FetchedParams,
+  type FetchLimits,
+} from "./registry.js";
 
 // Deployment records: check one against the chain it is used on (chain id, code at every address,
 // the blocks its contracts were created in) before use; a stale one is a "STALE_DEPLOYMENT" error.
@@ -72,8 +93,19 @@ export {
 } from "./abi-package.js";
 
 // The pool's contracts compiled for an existing setup (the self-declared configuration's verifier
-// and, when set up, the matching verified configuration's).
-export { loadPoolBuild, verifiedConfigFor, hasSetup, type PoolBuild } from "./artifacts.js";
+// and, when set up, the matching verified configuration's), or for exported artifacts (`zkmargin
+// export`: no local setup; each manifest's sha256 is recorded in the deployment).
+export {
+  loadPoolBuild,
+  loadPoolBuildFromArtifacts,
+  loadVerifierArtifacts,
+  checkVerifierMatchesKey,
+  expandArtifactSources,
+  verifiedConfigFor,
+  hasSetup,
+  type PoolBuild,
+  type VerifierArtifacts,
+} from "./artifacts.js";
 
 // The embedded chain (EDR, in-process): an EIP-1193 provider with dev accounts and an optional
 // persisted state file, an ethers provider over it, dev wallets, and a local JSON-RPC node.

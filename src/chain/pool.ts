@@ -2,8 +2,6 @@ import { AbiCoder, BaseContract, Contract, ZeroAddress, ContractFactory, Interfa
 import { FIELD_MODULUS } from "../config/limits.js";
 import { compileContracts } from "./solc.js";
 import type { ProofBundle } from "../prove/bundle.js";
-import type { RiskParams } from "../params/types.js";
-import { buildParamsTree } from "../params/tree.js";
 import { ZkMarginError } from "../errors.js";
 
 /**
@@ -72,6 +70,17 @@ export const POOL_TOKEN_DECIMALS = 6;
 /** Liquidity the deployer supplies to the example pool by default: 1,000,000 tokens. */
 export const DEFAULT_POOL_LIQUIDITY = 1_000_000n * 10n ** BigInt(POOL_TOKEN_DECIMALS);
 
+/**
+ * Exported proving artifacts (`zkmargin export`) a verifier was deployed from: where they were
+ * loaded from and the sha256 of their manifest.json (which names every file's sha256).
+ */
+export interface ArtifactsOrigin {
+  /** The folder (absolute path) or URL the artifacts were loaded from. */
+  source: string;
+  /** sha256 of the manifest.json bytes, lowercase hex. */
+  manifestSha256: string;
+}
+
 /** The verified-mode verifier of a deployment and the setup it was generated from. */
 export interface VerifiedDeployment {
   verifier: string;
@@ -80,6 +89,8 @@ export interface VerifiedDeployment {
   circuitHash: string;
   insecure: boolean;
   vkeySha256?: string;
+  /** The exported artifacts it was deployed from (absent: from a local setup). */
+  artifacts?: ArtifactsOrigin;
 }
 
 /** One contract of a deployment: where it is and the transaction that created it. */
@@ -110,6 +121,8 @@ export interface Deployment {
   deployer?: string;
   /** sha256 of the setup's verification key (as `vkeySha256` in proof bundles), when known. */
   vkeySha256?: string;
+  /** The exported artifacts the (self-declared) verifier was deployed from (absent: from a local setup). */
+  artifacts?: ArtifactsOrigin;
   verifier: string;
   /** The verified-mode verifier (submitVerified); absent when the deployment takes no verified proofs. */
   verified?: VerifiedDeployment;
@@ -132,35 +145,74 @@ export interface Deployment {
 export const VERIFIER_SOURCE = "generated/Groth16Verifier.sol";
 export const VERIFIED_VERIFIER_SOURCE = "generated/verified/Groth16Verifier.sol";
 
+/** The pool's contracts without the generated verifiers (they depend on no setup). */
+export type PoolContracts = Omit<PoolArtifacts, "Groth16Verifier" | "VerifiedGroth16Verifier">;
+
+type CompileProgress = { progress?: (message: string) => void };
+
+async function compilePackage(opts: CompileProgress) {
+  return compileContracts({ ...(opts.progress ? { progress: opts.progress } : {}), label: "the pool's contracts" });
+}
+
+function pickFrom(compiled: { contracts: Record<string, { abi: unknown; bytecode: string }> }, name: string): CompiledContract {
+  const c = compiled.contracts[name];
+  if (!c) throw new Error(`contract ${name} missing from the compilation`);
+  return { abi: c.abi as unknown[], bytecode: c.bytecode };
+}
+
 /**
- * Compile the pool's contracts together with a setup's generated Groth16 verifier and, optionally,
- * a verified configuration's. Both generated contracts are named Groth16Verifier: they are compiled
- * as is (never edited) in separate source units and picked by fully qualified name
- * (`generated/Groth16Verifier.sol:Groth16Verifier`, `generated/verified/Groth16Verifier.sol:Groth16Verifier`).
+ * The package's contracts (registry, attestations, example pool and token), compiled on their own:
+ * they do not depend on a setup, so this compilation is shared by every deployment (and cached).
  */
-export async function compilePoolContracts(verifierSource: string, verifiedVerifierSource?: string): Promise<PoolArtifacts> {
-  const compiled = await compileContracts({
-    extraSources: {
-      [VERIFIER_SOURCE]: verifierSource,
-      ...(verifiedVerifierSource === undefined ? {} : { [VERIFIED_VERIFIER_SOURCE]: verifiedVerifierSource }),
-    },
-  });
-  const pick = (name: string): CompiledContract => {
-    const c = compiled.contracts[name];
-    if (!c) throw new Error(`contract ${name} missing from the compilation`);
-    return { abi: c.abi as unknown[], bytecode: c.bytecode };
-  };
+export async function compilePoolOnly(opts: CompileProgress = {}): Promise<PoolContracts> {
+  const compiled = await compilePackage(opts);
   return {
-    Groth16Verifier: pick(`${VERIFIER_SOURCE}:Groth16Verifier`),
-    ...(verifiedVerifierSource === undefined ? {} : { VerifiedGroth16Verifier: pick(`${VERIFIED_VERIFIER_SOURCE}:Groth16Verifier`) }),
-    RiskParamsRegistry: pick("RiskParamsRegistry"),
-    MarginAttestations: pick("MarginAttestations"),
-    ExamplePool: pick("ExamplePool"),
-    ExampleUSD: pick("ExampleUSD"),
+    RiskParamsRegistry: pickFrom(compiled, "RiskParamsRegistry"),
+    MarginAttestations: pickFrom(compiled, "MarginAttestations"),
+    ExamplePool: pickFrom(compiled, "ExamplePool"),
+    ExampleUSD: pickFrom(compiled, "ExampleUSD"),
   };
 }
 
-async function deployOne(signer: Signer, name: string, c: CompiledContract, args: unknown[]): Promise<DeployedContract & { gas: number }> {
+/**
+ * The pool's ABIs with no setup at all, for calling deployed contracts: the verifier entries carry
+ * the interfaces' ABIs (IGroth16Verifier, IVerifiedGroth16Verifier) and no bytecode ("0x": they
+ * cannot be deployed from this).
+ */
+export async function poolAbis(opts: CompileProgress = {}): Promise<PoolArtifacts> {
+  const compiled = await compilePackage(opts);
+  return {
+    Groth16Verifier: { abi: pickFrom(compiled, "IGroth16Verifier").abi, bytecode: "0x" },
+    VerifiedGroth16Verifier: { abi: pickFrom(compiled, "IVerifiedGroth16Verifier").abi, bytecode: "0x" },
+    RiskParamsRegistry: pickFrom(compiled, "RiskParamsRegistry"),
+    MarginAttestations: pickFrom(compiled, "MarginAttestations"),
+    ExamplePool: pickFrom(compiled, "ExamplePool"),
+    ExampleUSD: pickFrom(compiled, "ExampleUSD"),
+  };
+}
+
+/** A generated verifier compiled on its own source unit (`name` VERIFIER_SOURCE or VERIFIED_VERIFIER_SOURCE). */
+async function compileVerifier(name: string, source: string, label: string, opts: CompileProgress): Promise<CompiledContract> {
+  const compiled = await compileContracts({ contractsDir: null, extraSources: { [name]: source }, label, ...(opts.progress ? { progress: opts.progress } : {}) });
+  return pickFrom(compiled, `${name}:Groth16Verifier`);
+}
+
+/**
+ * Compile the pool's contracts and a setup's generated Groth16 verifier and, optionally, a
+ * verified configuration's. Both generated contracts are named Groth16Verifier: each is compiled
+ * as is (never edited) on its own, under its source name (`generated/Groth16Verifier.sol`,
+ * `generated/verified/Groth16Verifier.sol`); the pool's contracts are compiled apart from them
+ * (they import no generated source), so their compilation is cached once for every setup.
+ * `progress` is told before and after each compilation that misses the cache.
+ */
+export async function compilePoolContracts(verifierSource: string, verifiedVerifierSource?: string, opts: CompileProgress = {}): Promise<PoolArtifacts> {
+  const pool = await compilePoolOnly(opts);
+  const verifier = await compileVerifier(VERIFIER_SOURCE, verifierSource, "the verifier", opts);
+  const verified = verifiedVerifierSource === undefined ? undefined : await compileVerifier(VERIFIED_VERIFIER_SOURCE, verifiedVerifierSource, "the verified verifier", opts);
+  return { Groth16Verifier: verifier, ...(verified ? { VerifiedGroth16Verifier: verified } : {}), ...pool };
+}
+
+async function deployContract(signer: Signer, name: string, c: CompiledContract, args: unknown[]): Promise<DeployedContract & { gas: number }> {
   const factory = new ContractFactory(c.abi as never, c.bytecode, signer);
   const contract = await factory.deploy(...args);
   const receipt = (await contract.deploymentTransaction()!.wait())!;
@@ -195,9 +247,13 @@ export async function deployPool(args: {
   /** Token base units supplied to the pool (default DEFAULT_POOL_LIQUIDITY; 0n for none). */
   liquidity?: bigint;
   /** Deploy the verified verifier (artifacts.VerifiedGroth16Verifier), generated from this setup. */
-  verified?: { config: string; circuitHash: string; insecure: boolean; vkeySha256?: string };
+  verified?: { config: string; circuitHash: string; insecure: boolean; vkeySha256?: string; artifacts?: ArtifactsOrigin };
   /** sha256 of the setup's verification key, recorded in the deployment (see loadPoolBuild). */
   vkeySha256?: string;
+  /** The exported artifacts the verifier came from, recorded in the deployment (see loadPoolBuildFromArtifacts). */
+  artifactsOrigin?: ArtifactsOrigin;
+  /** Told as each contract is deployed. */
+  progress?: (message: string) => void;
 }): Promise<Deployment> {
   const policy: PoolPolicy = { ...DEFAULT_POLICY, ...args.policy };
   checkPolicy(policy);
@@ -212,10 +268,17 @@ export async function deployPool(args: {
       { path: "policy.requireVerified" },
     );
   }
-  const v = await deployOne(signer, "Groth16Verifier", a.Groth16Verifier, []);
-  const vv = args.verified ? await deployOne(signer, "Groth16Verifier", a.VerifiedGroth16Verifier!, []) : undefined;
-  const r = await deployOne(signer, "RiskParamsRegistry", a.RiskParamsRegistry, [args.oracle, policy.gracePeriod]);
-  const m = await deployOne(signer, "MarginAttestations", a.MarginAttestations, [
+  const progress = args.progress ?? (() => {});
+  const deployOne = async (name: string, c: CompiledContract, params: unknown[], what = name) => {
+    progress(`deploying ${what}...`);
+    const r = await deployContract(signer, name, c, params);
+    progress(`deployed ${what} at ${r.address} (${r.gas} gas)`);
+    return r;
+  };
+  const v = await deployOne("Groth16Verifier", a.Groth16Verifier, [], `the ${args.config} verifier`);
+  const vv = args.verified ? await deployOne("Groth16Verifier", a.VerifiedGroth16Verifier!, [], `the ${args.verified.config} verifier`) : undefined;
+  const r = await deployOne("RiskParamsRegistry", a.RiskParamsRegistry, [args.oracle, policy.gracePeriod]);
+  const m = await deployOne("MarginAttestations", a.MarginAttestations, [
     v.address,
     vv?.address ?? ZeroAddress,
     r.address,
@@ -225,10 +288,11 @@ export async function deployPool(args: {
     policy.maxAttestorAge,
     policy.requireVerified,
   ]);
-  const t = await deployOne(signer, "ExampleUSD", a.ExampleUSD, []);
-  const p = await deployOne(signer, "ExamplePool", a.ExamplePool, [m.address, t.address, policy.borrowHealthBps, policy.maintenanceHealthBps]);
+  const t = await deployOne("ExampleUSD", a.ExampleUSD, []);
+  const p = await deployOne("ExamplePool", a.ExamplePool, [m.address, t.address, policy.borrowHealthBps, policy.maintenanceHealthBps]);
   const liquidity = args.liquidity ?? DEFAULT_POOL_LIQUIDITY;
   if (liquidity > 0n) {
+    progress(`supplying ${formatTokenAmount(liquidity)} test tokens to the example pool...`);
     const token = new Contract(t.address, a.ExampleUSD.abi as never, signer);
     const pool = new Contract(p.address, a.ExamplePool.abi as never, signer);
     await (await token.getFunction("mint")(await signer.getAddress(), liquidity)).wait();
@@ -252,6 +316,7 @@ export async function deployPool(args: {
     config: args.config,
     circuitHash: args.circuitHash,
     ...(args.vkeySha256 ? { vkeySha256: args.vkeySha256 } : {}),
+    ...(args.artifactsOrigin ? { artifacts: args.artifactsOrigin } : {}),
     insecure: args.insecure,
     policy,
     contracts: {
@@ -309,21 +374,8 @@ export function checkPolicy(policy: PoolPolicy, names: Partial<Record<keyof Pool
   }
 }
 
-/** The end of the validity window posted by default: the parameters' own `validUntil`, else asOf + 7 days. */
-export function defaultValidUntil(params: RiskParams): { validUntil: number; source: "validUntil" | "asOf + 7 days" } {
-  if (params.validUntilUnix !== undefined) return { validUntil: Number(params.validUntilUnix), source: "validUntil" };
-  return { validUntil: Math.floor(Date.parse(params.asOf) / 1000) + 7 * 86400, source: "asOf + 7 days" };
-}
-
-/** Post a parameter set's root (oracle only). validUntil defaults to defaultValidUntil(params). */
-export async function postParams(registry: BaseContract, params: RiskParams, opts: { validUntil?: number } = {}) {
-  const root = buildParamsTree(params).paramsRoot;
-  const asOf = Math.floor(Date.parse(params.asOf) / 1000);
-  const validUntil = opts.validUntil ?? defaultValidUntil(params).validUntil;
-  const tx = await registry.getFunction("postParams")(root, params.epoch, asOf, validUntil);
-  const receipt = await tx.wait();
-  return { root, epoch: params.epoch, asOf, validUntil, gasUsed: Number(receipt.gasUsed), txHash: receipt.hash as string };
-}
+// Posting parameters lives in registry.ts (re-exported here for the existing imports).
+export { defaultValidUntil, postParams } from "./registry.js";
 
 /**
  * The context a proof must carry to be accepted from `account` by the attestation contract at
@@ -623,6 +675,7 @@ const PLAIN: Record<string, (args: readonly unknown[], decimals: number) => stri
   RiskParamsRegistry__RootAlreadyPosted: ([r]) => `root ${r} was already posted`,
   RiskParamsRegistry__BadValidity: ([a, v]) => `validity window ends at ${v}, which is not after asOf ${a} and now`,
   RiskParamsRegistry__GracePeriodTooLong: ([g, m]) => `a grace period of ${g} s is longer than the maximum ${m} s`,
+  RiskParamsRegistry__UnknownEpoch: ([e]) => `epoch ${e} was never posted`,
   MarginAttestations__NotOwner: () => "only the attestation contract's owner may do this",
   MarginAttestations__SignalNotInField: ([i, v]) => `public signal ${i} (${v}) is not below the BN254 field modulus`,
   MarginAttestations__UnknownRoot: ([r]) => `paramsRoot 0x${BigInt(r as bigint).toString(16)} was never posted to the registry`,

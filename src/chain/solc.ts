@@ -53,6 +53,10 @@ export interface CompileOptions {
   evmVersion?: "paris" | "shanghai" | "cancun";
   /** Skip reading and writing the artifact cache. */
   noCache?: boolean;
+  /** Told before and after a compilation that misses the cache (solc-js takes seconds to minutes). */
+  progress?: (message: string) => void;
+  /** What is compiled, for the progress lines (default "the contracts"). */
+  label?: string;
 }
 
 /** Settings every compilation uses (part of the cache key). */
@@ -154,6 +158,9 @@ export async function compileContracts(opts: CompileOptions = {}): Promise<Compi
     }
   }
 
+  const started = Date.now();
+  const label = opts.label ?? "the contracts";
+  opts.progress?.(`compiling ${label} (${names.length} Solidity source${names.length === 1 ? "" : "s"}) with solc-js ${solcPackageVersion()}: not cached yet, this takes a while...`);
   const solc = loadSolc();
   const input = {
     language: "Solidity",
@@ -196,6 +203,7 @@ export async function compileContracts(opts: CompileOptions = {}): Promise<Compi
   for (const [name, arts] of byName) if (arts.length === 1 && arts[0] && !(name in contracts)) contracts[name] = arts[0];
 
   const result: CachedArtifacts = { solcVersion: solc.version(), hash, warnings, contracts };
+  opts.progress?.(`compiled ${label} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (!opts.noCache) {
     try {
       mkdirSync(join(cacheDir(), "contracts", hash), { recursive: true });
