@@ -56,6 +56,7 @@ export function addVenueServeCommand(venue: Command, io: Io): void {
     .option("--rate-limit <n/s>", "per-account limit: requests per window of seconds, or off", "60/60")
     .option("--workers <n>", "instances on this port (node:cluster); more than 1 needs --redis", "1")
     .option("--ledger-poll <ms>", "how often the ledger's stat is checked besides fs.watch", "1000")
+    .option("--json", "errors at start as one JSON object on stderr (the logs are JSON lines anyway)")
     .action(async (opts: ServeOpts) => {
       const [cluster, { startVenueService }, { readPrivateKeyFile }, { jsonLogger }, { statementPublicKey }] = await Promise.all([
         import("node:cluster").then((m) => m.default),
@@ -115,9 +116,11 @@ export function addVenueServeCommand(venue: Command, io: Io): void {
       });
       await new Promise<void>((resolve) => {
         const stop = () => void service.close().then(resolve, resolve);
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
       });
+      // A cluster worker's IPC channel to the primary would keep it alive: let go of it.
+      if (cluster.isWorker) process.disconnect?.();
     });
 }
 
@@ -146,8 +149,8 @@ async function runPrimary(cluster: typeof import("node:cluster").default, worker
       log.info("primary.stopping", { pid: process.pid });
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGTERM");
     };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
   });
   log.info("primary.stopped", { pid: process.pid });
 }
