@@ -137,7 +137,7 @@ export const openingSchema = {
     collateral: {
       type: "object",
       propertyNames: id,
-      additionalProperties: { type: "string", pattern: "^[1-9][0-9]{0,39}$", description: "a positive whole number of base units" },
+      additionalProperties: { type: "string", pattern: "^-?[1-9][0-9]{0,39}$", description: "a nonzero signed whole number of base units (negative: a debt)" },
     },
     positions: {
       type: "object",

@@ -47,6 +47,16 @@ describe("commitment openings: by id, with paramsRoot, checked by recomputing th
     assert.equal(checkOpening(reordered, params, config).commitment, r.commitment);
   });
 
+  it("checkOpening accepts what prove writes for a book with a debt (a negative collateral balance)", () => {
+    const withDebt = { collateral: { USDC: "-2500", ETH: "3" }, positions: { "ETH-PERP": "5" } };
+    const o = openingFor(withDebt);
+    const usdc = params.assets.find((a) => a.symbol === "USDC")!;
+    assert.equal(o.collateral[String(usdc.id)], "-2500000000");
+    const r = checkOpening(JSON.parse(JSON.stringify(o)), params);
+    assert.equal(toHex32(r.commitment), o.commitment);
+    assert.deepEqual(r.portfolio, parsePortfolio(withDebt, params));
+  });
+
   it("refuses an opening with one balance changed, naming both commitments", () => {
     const o = clone(good);
     const key = Object.keys(o.collateral)[0]!;
@@ -94,7 +104,9 @@ describe("commitment openings: by id, with paramsRoot, checked by recomputing th
     throwsZk(() => checkOpening({ ...clone(good), collateral: { USDC: "10000000000" } }, params), "SCHEMA");
     throwsZk(() => checkOpening({ ...clone(good), collateral: { "1": "10000.5" } }, params), "SCHEMA");
     throwsZk(() => checkOpening({ ...clone(good), collateral: { "1": "0" } }, params), "SCHEMA");
-    throwsZk(() => checkOpening({ ...clone(good), collateral: { "1": "-5" } }, params), "SCHEMA");
+    throwsZk(() => checkOpening({ ...clone(good), collateral: { "1": "-0" } }, params), "SCHEMA");
+    // a negative balance is a debt: well-formed, but not what this opening committed to
+    throwsZk(() => checkOpening({ ...clone(good), collateral: { "1": "-5" } }, params), "MISMATCH", "opening.commitment");
     throwsZk(() => checkOpening({ ...clone(good), positions: { "1001": "0" } }, params), "SCHEMA");
     throwsZk(() => checkOpening({ ...clone(good), extra: 1 }, params), "SCHEMA");
     const { salt: _salt, ...noSalt } = clone(good);
