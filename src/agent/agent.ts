@@ -388,7 +388,7 @@ export class Agent {
     const lapse = lapseSentence(v.attestation, v.now);
     const lapsesAt = v.attestation.attested ? v.attestation.expiresAt : null;
     const failed = async (kind: FailureKind, e: unknown, round?: Round): Promise<PassResult> => {
-      this.fail(kind);
+      if (!(e instanceof AgentFault)) this.fail(kind); // an AgentFault's tries were each counted already
       const reason = (e as Error)?.message ?? String(e);
       const msg = `cannot ${kind === "submit" || kind === "reverted" ? "submit" : "prove"} for epoch ${epoch}: ${reason}; ${lapse}`;
       if (round) this.store.update(round, { phase: "failed", error: { kind, message: reason } });

@@ -9,7 +9,8 @@ import { signStatement } from "../../src/statements/index.js";
 import { createEmbeddedChain, devWallets, ethersProviderFor, type EmbeddedChain, type Eip1193JsonRpcProvider } from "../../src/chain/edr.js";
 import { attestationsAt, compilePoolContracts, deployPool, postParams, registryAt, type Deployment, type PoolArtifacts } from "../../src/chain/pool.js";
 import { releaseCurve, setupCircuit, type SetupArtifacts } from "../../setup/groth16.js";
-import { parseAgentConfig, runAgent, agentStatus, type PassResult, type LogRecord } from "../../src/agent/index.js";
+import { parseAgentConfig, runAgent, agentStatus, newMetrics, renderMetrics, type PassResult, type LogRecord } from "../../src/agent/index.js";
+import { startVenueService, type VenueService } from "../../src/venue/index.js";
 import { FAILING_BOOK, GOOD_BOOK, VENUE1_KEY, VENUE2_KEY, paramsForEpoch, tmp, webhookServer, writeJson } from "./fixture.js";
 
 // The prover agent through the SDK against the pool's contracts on an in-process EVM, with real
@@ -228,9 +229,71 @@ describe("agent: keeps the attestation alive over epochs (in-process chain, SDK)
     assert.equal(byEpoch.get(9), 1);
   });
 
+  it("verified mode from two venue statement services; a venue down for a pass: retried, reported with the lapse time, then recovered", async () => {
+    const stateDir = join(dir, "state-venues");
+    const holdings: Record<number, { collateral: Record<string, string>; positions: Record<string, string> }> = {
+      1: { collateral: { "1": "4000000000", "2": "1000000000000000000" }, positions: { "1001": "50000", "2001": "-10000" } },
+      2: { collateral: { "1": "6000000000", "2": "2000000000000000000" }, positions: {} },
+    };
+    const start = (venueId: number, key: string, port = 0) =>
+      startVenueService({ venueId, privateKey: key, port, logger: false, holdings: (acct) => (acct === trader.address.toLowerCase() ? holdings[venueId] : undefined) });
+    const v1: VenueService = await start(1, VENUE1_KEY);
+    let v2: VenueService = await start(2, VENUE2_KEY);
+    const cfg = {
+      mode: "verified",
+      portfolio: undefined,
+      statements: [
+        { venueId: 1, url: v1.url },
+        { venueId: 2, url: v2.url },
+      ],
+      creditLimit: "100",
+      stateDir,
+      retry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 50 },
+    };
+    /** Post an epoch dated by the wall clock (the venues sign as of their clock; the chain runs ahead). */
+    const postWall = async (epoch: number) => {
+      await advance(3600);
+      const { json, params } = paramsForEpoch(epoch, Math.floor(Date.now() / 1000));
+      writeJson(join(dir, "params.json"), json);
+      await postParams(registry, params, { validUntil: (await now()) + 7 * 86400 });
+    };
+    try {
+      await postWall(11);
+      const r = await once(cfg);
+      assert.equal(r.action, "submitted", r.message);
+      assert.equal(r.attestation.verified, true);
+      assert.equal(r.attestation.epoch, 11);
+      // venue 2 goes down for the next epoch
+      const port2 = v2.port;
+      await v2.close();
+      hook.bodies.length = 0;
+      logs.length = 0;
+      await postWall(12);
+      const metrics = newMetrics();
+      const down = (await runAgent(parseAgentConfig(configJson(cfg)), { once: true, provider, log, metrics }))!;
+      assert.match(renderMetrics(metrics), /^zkmargin_agent_failures_total\{kind="venue"\} 3$/m);
+      assert.equal(down.action, "failed", down.message);
+      assert.match(down.message, /venue 2's statement/);
+      assert.match(down.message, /failed after 3 tries/);
+      assert.match(down.message, /the attestation \(epoch 11\) lapses at/);
+      assert.equal(logs.filter((l) => l.event === "retry" && l.kind === "venue").length, 2);
+      assert.ok(hook.bodies.some((b) => b.event === "failure" && b.kind === "venue" && b.epoch === 12 && typeof b.lapsesAt === "number"), JSON.stringify(hook.bodies));
+      assert.equal((await recordedByEpoch()).get(12), undefined);
+      // back up (same address): the next pass proves epoch 12
+      v2 = await start(2, VENUE2_KEY, port2);
+      const up = await once(cfg);
+      assert.equal(up.action, "submitted", up.message);
+      assert.equal(up.attestation.epoch, 12);
+      assert.equal((await recordedByEpoch()).get(12), 1);
+    } finally {
+      await v1.close();
+      await v2.close().catch(() => {});
+    }
+  });
+
   it("serves Prometheus metrics while it runs", async () => {
     await advance(3600);
-    await post(10);
+    await post(13);
     const controller = new AbortController();
     let url: string | undefined;
     const passes: PassResult[] = [];
@@ -251,13 +314,13 @@ describe("agent: keeps the attestation alive over epochs (in-process chain, SDK)
       assert.equal(res.status, 200);
       assert.match(res.headers.get("content-type") ?? "", /text\/plain/);
       const text = await res.text();
-      assert.match(text, /^zkmargin_agent_epoch 10$/m);
-      assert.match(text, /^zkmargin_agent_attested_epoch 10$/m);
+      assert.match(text, /^zkmargin_agent_epoch 13$/m);
+      assert.match(text, /^zkmargin_agent_attested_epoch 13$/m);
       assert.match(text, /^zkmargin_agent_health_bps \d+$/m);
       assert.match(text, /^zkmargin_agent_headroom_bps\{against="maintenance"\} -?\d+$/m);
       assert.match(text, /^zkmargin_agent_last_proof_timestamp_seconds \d+$/m);
       assert.match(text, /^zkmargin_agent_last_submission_timestamp_seconds \d+$/m);
-      assert.match(text, /^zkmargin_agent_last_submission_epoch 10$/m);
+      assert.match(text, /^zkmargin_agent_last_submission_epoch 13$/m);
       assert.match(text, /^zkmargin_agent_attestation_expiry_timestamp_seconds \d+$/m);
       assert.match(text, /^# TYPE zkmargin_agent_failures_total counter$/m);
       assert.match(text, /^zkmargin_agent_passes_total [2-9]\d*$/m);
