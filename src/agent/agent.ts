@@ -275,11 +275,8 @@ export class Agent {
     return {
       describe: "the URI posted with the root",
       fetch: async (req) => {
-        // src/chain/registry.ts (zkmargin/chain): the URI posted with the root, the file's root checked
-        const spec = "../chain/registry.js";
-        const { fetchPostedParams } = (await import(spec)) as {
-          fetchPostedParams(registry: Contract, opts: { epoch?: number; fromBlock?: number }): Promise<{ params: RiskParams }>;
-        };
+        // zkmargin/chain's fetchPostedParams: the URI announced with the root (ParamsUri), the file's root checked
+        const { fetchPostedParams } = await import("../chain/registry.js");
         const r = await fetchPostedParams(this.registry, { epoch: req.epoch, fromBlock: this.addresses.fromBlock });
         return r.params;
       },

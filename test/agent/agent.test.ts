@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Contract, Wallet } from "ethers";
 import { getConfig } from "../../src/config/circuits.js";
 import { computeMargin } from "../../src/engine/margin.js";
@@ -291,9 +292,36 @@ describe("agent: keeps the attestation alive over epochs (in-process chain, SDK)
     }
   });
 
+  it("params: posted fetches the file from the URI announced with the root and refuses one with another root", async () => {
+    const stateDir = join(dir, "state-posted");
+    const cfg = { params: { posted: true }, stateDir };
+    await advance(3600);
+    const asOf = await now();
+    const { json, params } = paramsForEpoch(14, asOf);
+    const file = join(dir, "params-14.json");
+    writeJson(file, json);
+    await postParams(registry, params, { validUntil: asOf + 7 * 86400, uri: pathToFileURL(file).href });
+    const r = await once(cfg);
+    assert.equal(r.action, "submitted", r.message);
+    assert.equal(r.attestation.epoch, 14);
+    // epoch 15 announces a file whose root is not the posted one
+    await advance(3600);
+    const asOf15 = await now();
+    const p15 = paramsForEpoch(15, asOf15);
+    const wrong = join(dir, "params-15-wrong.json");
+    writeJson(wrong, { ...p15.json, maxStatementAge: 1800 });
+    await postParams(registry, p15.params, { validUntil: asOf15 + 7 * 86400, uri: pathToFileURL(wrong).href });
+    logs.length = 0;
+    const bad = await once(cfg);
+    assert.equal(bad.action, "failed", bad.message);
+    assert.match(bad.message, /root .* but the registry posted root/);
+    assert.equal(logs.filter((l) => l.event === "retry").length, 0, "a root mismatch is not retried");
+    assert.equal((await recordedByEpoch()).get(15), undefined);
+  });
+
   it("serves Prometheus metrics while it runs", async () => {
     await advance(3600);
-    await post(13);
+    await post(16);
     const controller = new AbortController();
     let url: string | undefined;
     const passes: PassResult[] = [];
@@ -314,13 +342,13 @@ describe("agent: keeps the attestation alive over epochs (in-process chain, SDK)
       assert.equal(res.status, 200);
       assert.match(res.headers.get("content-type") ?? "", /text\/plain/);
       const text = await res.text();
-      assert.match(text, /^zkmargin_agent_epoch 13$/m);
-      assert.match(text, /^zkmargin_agent_attested_epoch 13$/m);
+      assert.match(text, /^zkmargin_agent_epoch 16$/m);
+      assert.match(text, /^zkmargin_agent_attested_epoch 16$/m);
       assert.match(text, /^zkmargin_agent_health_bps \d+$/m);
       assert.match(text, /^zkmargin_agent_headroom_bps\{against="maintenance"\} -?\d+$/m);
       assert.match(text, /^zkmargin_agent_last_proof_timestamp_seconds \d+$/m);
       assert.match(text, /^zkmargin_agent_last_submission_timestamp_seconds \d+$/m);
-      assert.match(text, /^zkmargin_agent_last_submission_epoch 13$/m);
+      assert.match(text, /^zkmargin_agent_last_submission_epoch 16$/m);
       assert.match(text, /^zkmargin_agent_attestation_expiry_timestamp_seconds \d+$/m);
       assert.match(text, /^# TYPE zkmargin_agent_failures_total counter$/m);
       assert.match(text, /^zkmargin_agent_passes_total [2-9]\d*$/m);
