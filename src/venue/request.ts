@@ -1,5 +1,7 @@
 import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
-import { TypedDataEncoder, recoverAddress } from "ethers";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
+import { recoverAddress } from "ethers";
 
 /**
  * The statement request (docs/venue-api.md): what an account signs to ask a venue for its
@@ -67,9 +69,46 @@ export interface EncryptedStatementResponse {
   ciphertext: string;
 }
 
-/** The EIP-712 digest keccak256(0x1901 || domainSeparator || hashStruct(request)), 0x + 64 hex digits. */
+const utf8 = (t: string): Uint8Array => new TextEncoder().encode(t);
+/** keccak256("StatementRequest(uint32 venue,address account,bytes32 nonce,uint64 expiry,bytes32 responseKey)"). */
+export const STATEMENT_REQUEST_TYPEHASH: Uint8Array = keccak_256(
+  utf8(`${STATEMENT_REQUEST_PRIMARY_TYPE}(${STATEMENT_REQUEST_TYPES.StatementRequest.map((f) => `${f.type} ${f.name}`).join(",")})`),
+);
+/** The EIP-712 domain separator: keccak256(keccak256("EIP712Domain(string name,string version)") || keccak256("zkmargin venue") || keccak256("1")). */
+export const VENUE_DOMAIN_SEPARATOR: Uint8Array = keccak_256(
+  concatBytes(keccak_256(utf8("EIP712Domain(string name,string version)")), keccak_256(utf8(VENUE_EIP712_DOMAIN.name)), keccak_256(utf8(VENUE_EIP712_DOMAIN.version))),
+);
+
+/** A whole number (< 2^53) as a 32-byte big-endian word. */
+function word(x: number | bigint, into: Uint8Array, at: number): void {
+  let v = BigInt(x);
+  for (let i = 31; i >= 0; i--) {
+    into[at + i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
+
+/**
+ * The EIP-712 digest keccak256(0x19 0x01 || domainSeparator || hashStruct(request)), 0x + 64 hex
+ * digits, where hashStruct = keccak256(typeHash || venue || account || nonce || expiry || responseKey),
+ * each a 32-byte word (numbers and the address left-padded with zeros). The same value as ethers'
+ * TypedDataEncoder.hash (test/venue/request.test.ts), without its generic encoder. The fields must
+ * already be well-formed (parseRequestBody).
+ */
 export function statementRequestDigest(request: StatementRequest): string {
-  return TypedDataEncoder.hash(VENUE_EIP712_DOMAIN, STATEMENT_REQUEST_TYPES as unknown as Record<string, { name: string; type: string }[]>, request);
+  const struct = new Uint8Array(192);
+  struct.set(STATEMENT_REQUEST_TYPEHASH, 0);
+  word(request.venue, struct, 32);
+  struct.set(hexToBytes(request.account.slice(2)), 64 + 12);
+  struct.set(hexToBytes(request.nonce.slice(2)), 96);
+  word(request.expiry, struct, 128);
+  struct.set(hexToBytes(request.responseKey.slice(2)), 160);
+  const msg = new Uint8Array(66);
+  msg[0] = 0x19;
+  msg[1] = 0x01;
+  msg.set(VENUE_DOMAIN_SEPARATOR, 2);
+  msg.set(keccak_256(struct), 34);
+  return `0x${bytesToHex(keccak_256(msg))}`;
 }
 
 /** The address that signed `digest` (ethers' recoverAddress; throws on a malformed signature). */
@@ -116,13 +155,19 @@ function deriveKey(shared: Buffer, responseKey: Uint8Array, serverKey: Uint8Arra
  * serverKey, info = "zkmargin venue statement v1" || digest, 32 bytes); AES-256-GCM with a random
  * 12-byte IV and the digest (32 bytes) as additional data. Throws for a low-order responseKey.
  */
-export function sealResponse(plaintext: string, responseKey: string, digest: string): { serverKey: string; iv: string; ciphertext: string } {
+export function sealResponse(
+  plaintext: string,
+  responseKey: string,
+  digest: string,
+  /** Fixed server key and IV: for test vectors only (docs/venue-api.md), never in service. */
+  fixed: { serverPrivateKey?: Uint8Array; iv?: Uint8Array } = {},
+): { serverKey: string; iv: string; ciphertext: string } {
   const peer = hexBytes(responseKey);
-  const mine = generateKeyPairSync("x25519");
-  const serverKey = mine.publicKey.export({ format: "der", type: "spki" }).subarray(X25519_SPKI_PREFIX.length);
-  const shared = diffieHellman({ privateKey: mine.privateKey, publicKey: x25519PublicKey(peer) });
+  const privateKey = fixed.serverPrivateKey ? x25519PrivateKey(fixed.serverPrivateKey) : generateKeyPairSync("x25519").privateKey;
+  const serverKey = createPublicKey(privateKey).export({ format: "der", type: "spki" }).subarray(X25519_SPKI_PREFIX.length);
+  const shared = diffieHellman({ privateKey, publicKey: x25519PublicKey(peer) });
   const key = deriveKey(shared, peer, serverKey, digest);
-  const iv = randomBytes(12);
+  const iv = fixed.iv ? Buffer.from(fixed.iv) : randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   cipher.setAAD(hexBytes(digest));
   const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
