@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `npm run bench [-- --config small,standard] [--runs 5] [--no-gas] [--no-verified] [--no-cli]`: constraint counts (total and
+// `npm run bench [-- --config small,standard] [--runs 5] [--no-gas] [--no-verified] [--no-cli] [--no-venue]`: constraint counts (total and
 // per collateral / position / group slot, from compiled variants), compile and setup time, witness /
 // prove / verify time for a full book (every slot used) and a sparse one, SDK overhead over raw
 // snarkjs, artifact sizes, next to the targets; then gas (scripts/bench-gas.mjs) and CLI start-up
-// (scripts/bench-cli.mjs: whole `zkmargin` processes, bench/results/cli.json). Uses the built SDK
+// (scripts/bench-cli.mjs: whole `zkmargin` processes, bench/results/cli.json) and the venue statement
+// service's throughput (scripts/bench-venue.mjs, bench/results/venue.json). Uses the built SDK
 // (dist/): run `npm run build` first. Parameters: bench/market-synthetic.json through buildRiskParams.
 //
 // Writes bench/results/<config>.json per configuration and bench/results/latest.json (every
@@ -33,7 +34,7 @@ const { verifyMargin } = await dist("src/prove/verify.js");
 
 // ---------------------------------------------------------------- arguments
 function parseArgs(argv) {
-  const out = { configs: Object.keys(CONFIGS).filter((c) => c !== "large"), runs: 5, healthBps: 12500, gas: true, verified: true, native: true, setup: true, cli: true };
+  const out = { configs: Object.keys(CONFIGS).filter((c) => c !== "large"), runs: 5, healthBps: 12500, gas: true, verified: true, native: true, setup: true, cli: true, venue: true };
   const args = argv.filter((a) => a !== "--");
   for (let i = 0; i < args.length; i++) {
     let [k, v] = args[i].split(/=(.*)/s, 2);
@@ -50,8 +51,9 @@ function parseArgs(argv) {
     else if (k === "--no-native") out.native = false;
     else if (k === "--no-setup") out.setup = false;
     else if (k === "--no-cli") out.cli = false;
+    else if (k === "--no-venue") out.venue = false;
     else if (k === "-h" || k === "--help") {
-      process.stdout.write("usage: npm run bench [-- --config small,standard] [--runs 5] [--health-bps 12500] [--no-gas] [--no-verified] [--no-native] [--no-setup] [--no-cli]\n(--config= with no configuration runs only the gas and CLI start-up steps)\n");
+      process.stdout.write("usage: npm run bench [-- --config small,standard] [--runs 5] [--health-bps 12500] [--no-gas] [--no-verified] [--no-native] [--no-setup] [--no-cli] [--no-venue]\n(--config= with no configuration runs only the gas, CLI start-up and venue service steps)\n");
       process.exit(0);
     } else throw new Error(`unknown argument ${JSON.stringify(args[i])}`);
   }
@@ -608,7 +610,7 @@ try {
     }
   }
   if (opts.verified) {
-    log("verified mode: scripts/bench-verified.mjs (constraints of every verified configuration; small-verified prove time)");
+    log("verified mode: scripts/bench-verified.mjs (constraints of every verified configuration, per entry and per venue slot from compiled variants; prove times: small-verified, and standard-verified / large-verified on the institutional book when their setups are cached)");
     const { measureVerified, verifiedTable } = await import("./bench-verified.mjs");
     const v = await measureVerified({ runs: opts.runs, log });
     writeFileSync(join(resultsDir, "verified.json"), `${JSON.stringify(v, null, 2)}\n`);
@@ -635,6 +637,13 @@ try {
     const c = await measureCli({ runs: opts.runs, configs: opts.configs.length ? opts.configs : ["small"], log });
     writeFileSync(join(resultsDir, "cli.json"), `${JSON.stringify(c, null, 2)}\n`);
     process.stdout.write(`\n${cliTable(c)}\n`);
+  }
+  if (opts.venue) {
+    log("venue service: scripts/bench-venue.mjs (zkmargin venue serve processes, 50 concurrent clients: in-process store, Redis, 2 cluster workers)");
+    const { measureVenue, venueTable } = await import("./bench-venue.mjs");
+    const v = await measureVenue({ log });
+    writeFileSync(join(resultsDir, "venue.json"), `${JSON.stringify(v, null, 2)}\n`);
+    process.stdout.write(`\n${venueTable(v)}\n`);
   }
   const missed = Object.values(latest).flatMap((r) => Object.entries(r.targets).filter(([, t]) => !t.met).map(([k, t]) => `${r.config} ${k}: ${t.measured} (target ${t.target})`));
   if (missed.length) process.stdout.write(`\nMissed targets:\n${missed.map((m) => `  - ${m}`).join("\n")}\n`);
