@@ -26,6 +26,7 @@ const { runCli } = await import(join(root, "dist/src/cli/main.js"));
 const { cacheDir, checkOpening, parseRiskParams, portfolioToJson } = await import(join(root, "dist/src/index.js"));
 const { hasSetup } = await import(join(root, "dist/src/chain/artifacts.js"));
 const { getConfig } = await import(join(root, "dist/src/config/circuits.js"));
+const { nativeWitnessStatus } = await import(join(root, "dist/src/prove/nativeWitness.js"));
 const examples = join(root, "examples/institutional");
 const out = join(root, ".cache/demo-institutional");
 rmSync(out, { recursive: true, force: true });
@@ -90,7 +91,11 @@ say(
         "and small (about a minute): count 3 to 12 minutes; later runs take about half a minute.",
 );
 say(`Cache: ${rel(cacheDir())}/ (ZKMARGIN_CACHE overrides; the embedded chain's state is kept there too). Files: ${rel(out)}/.`);
-say("Optional: `zkmargin native witness --config standard-verified` (minutes, once) builds the native witness calculator; prove then uses it.");
+say(
+  nativeWitnessStatus(getConfig("standard-verified")).available
+    ? "standard-verified's native witness calculator is built: prove uses it."
+    : "Optional: `zkmargin native witness --config standard-verified` (minutes, once) builds the native witness calculator; prove then uses it (without it, snarkjs computes the witness from the wasm).",
+);
 
 step("Risk oracle: risk parameters for 33 instruments in 4 risk groups, 5 assets and 3 venues");
 const params = join(out, "params.json");
