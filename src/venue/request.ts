@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, type KeyObject } from "node:crypto";
+import { createCipheriv, createDecipheriv, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes } from "node:crypto";
+import { X25519_PKCS8_PREFIX, X25519_SPKI_PREFIX, x25519PrivateKey, x25519PublicKey } from "./x25519.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, concatBytes, hexToBytes } from "@noble/hashes/utils.js";
 import { recoverAddress } from "ethers";
@@ -117,19 +118,6 @@ export function recoverSigner(digest: string, signature: string): string {
 }
 
 // ---------------------------------------------------------------- X25519 keys as raw bytes
-
-const X25519_SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
-const X25519_PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
-
-/** A raw 32-byte X25519 public key as a KeyObject. */
-export function x25519PublicKey(raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, raw]), format: "der", type: "spki" });
-}
-
-/** A raw 32-byte X25519 private key as a KeyObject. */
-export function x25519PrivateKey(raw: Uint8Array): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, raw]), format: "der", type: "pkcs8" });
-}
 
 /** A fresh X25519 key pair: raw 32-byte keys. */
 export function generateResponseKeyPair(): { privateKey: Uint8Array; publicKey: Uint8Array } {

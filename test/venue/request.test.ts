@@ -9,10 +9,9 @@ import {
   openResponse,
   sealResponse,
   statementRequestDigest,
-  x25519PrivateKey,
-  x25519PublicKey,
   type StatementRequest,
 } from "../../src/venue/request.js";
+import { x25519PrivateKey, x25519PublicKey } from "../../src/venue/x25519.js";
 
 const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => `0x${Buffer.from(b).toString("hex")}`);
 
