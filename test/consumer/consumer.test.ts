@@ -315,7 +315,7 @@ describe("consumer: the packed package installed into a fresh project (TypeScrip
     // @types/node and would hide a missing reference in another entry point's.
     const dir = join(proj, "types-only");
     mkdirSync(dir, { recursive: true });
-    const entries = ["zkmargin", "zkmargin/browser", "zkmargin/abi", "zkmargin/factories", "zkmargin/chain"];
+    const entries = ["zkmargin", "zkmargin/browser", "zkmargin/abi", "zkmargin/factories", "zkmargin/chain", "zkmargin/agent"];
     for (const [i, entry] of entries.entries()) {
       writeFileSync(join(dir, `entry${i}.ts`), `import * as entry from "${entry}";\nexport const names: string[] = Object.keys(entry);\n`);
       const compilerOptions = { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", types: [], skipLibCheck: false, noEmit: true };
