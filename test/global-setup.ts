@@ -7,6 +7,7 @@
  * second run finds them at once; the tests that check these steps still run them (on their own inputs
  * or against the cache).
  */
+import { compileCircuit } from "../src/circuit/compile.js";
 import { getConfig } from "../src/config/circuits.js";
 import { nativeProverStatus } from "../src/prove/native.js";
 import { buildNativeWitness } from "../src/prove/nativeWitness.js";
@@ -15,17 +16,25 @@ import { releaseCurve, setupCircuit } from "../setup/groth16.js";
 export async function mochaGlobalSetup(): Promise<void> {
   const t0 = Date.now();
   const log = (m: string) => process.stderr.write(`[global setup] ${m}\n`);
-  for (const name of ["small", "small-verified"]) {
-    const config = getConfig(name);
-    await setupCircuit(config);
-    if (nativeProverStatus().available && process.env.ZKMARGIN_NATIVE_WITNESS !== "off") {
-      try {
-        await buildNativeWitness(config);
-      } catch (e) {
-        // the native witness tests report this themselves; the rest falls back to the wasm
-        log(`${name}: native witness calculator not built: ${(e as Error).message.split("\n")[0]}`);
-      }
-    }
+  const names = ["small", "small-verified"];
+  const configs = names.map((n) => getConfig(n));
+  // The two circuits compile at once (circom2 is single-threaded; each writes its own cache folder),
+  // and so do their lax twins (the circuit tests' assertion-free witness generators).
+  const t1 = Date.now();
+  await Promise.all(configs.flatMap((c) => [compileCircuit(c), compileCircuit(c, { lax: true })]));
+  log(`compiled ${names.join(" and ")} (and their lax twins) in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+  // Setups one at a time: they share the dev powers of tau and use every core already.
+  for (const c of configs) await setupCircuit(c);
+  if (nativeProverStatus().available && process.env.ZKMARGIN_NATIVE_WITNESS !== "off") {
+    // Native witness calculators: each in its own folder; their circom --c steps are single-threaded.
+    await Promise.all(
+      configs.map((c) =>
+        buildNativeWitness(c).catch((e: Error) => {
+          // the native witness tests report this themselves; the rest falls back to the wasm
+          log(`${c.name}: native witness calculator not built: ${e.message.split("\n")[0]}`);
+        }),
+      ),
+    );
   }
   await releaseCurve();
   log(`small and small-verified compiled and set up in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
