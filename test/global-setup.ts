@@ -19,9 +19,10 @@ export async function mochaGlobalSetup(): Promise<void> {
   const names = ["small", "small-verified"];
   const configs = names.map((n) => getConfig(n));
   // The two circuits compile at once (circom2 is single-threaded; each writes its own cache folder),
-  // and so do their lax twins (the circuit tests' assertion-free witness generators).
+  // each in one circom run that also gives its lax twin (the circuit tests' assertion-free witness
+  // generator, assembled from the same run's wat).
   const t1 = Date.now();
-  await Promise.all(configs.flatMap((c) => [compileCircuit(c), compileCircuit(c, { lax: true })]));
+  await Promise.all(configs.map((c) => compileCircuit(c, { withLaxTwin: true })));
   log(`compiled ${names.join(" and ")} (and their lax twins) in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
   // Setups one at a time: they share the dev powers of tau and use every core already.
   for (const c of configs) await setupCircuit(c);

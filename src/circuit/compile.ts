@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { type CircuitConfig, mainCircomSource } from "../config/circuits.js";
 import { ZkMarginError } from "../errors.js";
@@ -83,13 +83,17 @@ export function runCircom(args: string[], cwd: string): Promise<string> {
  * forged or failing input still yields a full witness for the constraint check to judge; the r1cs
  * is the same one.
  */
-export async function compileCircuit(config: CircuitConfig, opts: { progress?: ProgressFn; lax?: boolean } = {}): Promise<CompiledCircuit> {
+export async function compileCircuit(config: CircuitConfig, opts: { progress?: ProgressFn; lax?: boolean; withLaxTwin?: boolean } = {}): Promise<CompiledCircuit> {
   const progress = opts.progress ?? silent;
   const lax = opts.lax ?? false;
   const hash = circuitHash(config);
   const dir = join(cacheDir(), "circuits", `${config.name}-${hash.slice(0, 12)}${lax ? "-lax" : ""}`);
   const meta = join(dir, "meta.json");
-  if (!existsSync(meta)) {
+  // withLaxTwin (tests): one circom run writes both the wasm and the wat, and the lax twin is
+  // assembled from that wat, instead of a second full compile.
+  const laxDir = `${dir}-lax`;
+  const twin = !lax && (opts.withLaxTwin ?? false) && !existsSync(join(laxDir, "meta.json"));
+  if (!existsSync(meta) || twin) {
     mkdirSync(join(cacheDir(), "circuits"), { recursive: true });
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
@@ -106,7 +110,7 @@ export async function compileCircuit(config: CircuitConfig, opts: { progress?: P
         [
           join(tmp, "main.circom"),
           "--r1cs",
-          lax ? "--wat" : "--wasm",
+          ...(lax ? ["--wat"] : twin ? ["--wasm", "--wat"] : ["--wasm"]),
           "--sym",
           `--${config.optimization}`,
           ...libs.flatMap((l) => ["-l", l]),
@@ -130,6 +134,16 @@ export async function compileCircuit(config: CircuitConfig, opts: { progress?: P
       join(tmp, "meta.json"),
       JSON.stringify({ config: config.name, circuitHash: hash, constraints, power, compileSeconds: (Date.now() - start) / 1000 }, null, 2),
     );
+    if (twin) {
+      const laxTmp = `${laxDir}.tmp-${process.pid}`;
+      rmSync(laxTmp, { recursive: true, force: true });
+      mkdirSync(join(laxTmp, "main_js"), { recursive: true });
+      for (const f of ["main.r1cs", "main.sym", "meta.json"]) copyFileSync(join(tmp, f), join(laxTmp, f));
+      await assembleWithoutAsserts(join(tmp, "main_js", "main.wat"), join(laxTmp, "main_js", "main.wasm"));
+      rmSync(join(tmp, "main_js", "main.wat"), { force: true });
+      rmSync(laxDir, { recursive: true, force: true });
+      renameSync(laxTmp, laxDir);
+    }
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
   }
