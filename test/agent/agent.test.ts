@@ -12,7 +12,7 @@ import { attestationsAt, compilePoolContracts, deployPool, postParams, registryA
 import { releaseCurve, setupCircuit, type SetupArtifacts } from "../../setup/groth16.js";
 import { parseAgentConfig, runAgent, agentStatus, newMetrics, renderMetrics, type PassResult, type LogRecord } from "../../src/agent/index.js";
 import { startVenueService, type VenueService } from "../../src/venue/index.js";
-import { FAILING_BOOK, GOOD_BOOK, VENUE1_KEY, VENUE2_KEY, paramsForEpoch, tmp, webhookServer, writeJson } from "./fixture.js";
+import { FAILING_BOOK, GOOD_BOOK, VENUE1_KEY, VENUE2_KEY, epochClock, paramsForEpoch, tmp, webhookServer, writeJson } from "./fixture.js";
 
 // The prover agent through the SDK against the pool's contracts on an in-process EVM, with real
 // proofs (small and small-verified dev setups), over several epochs in accelerated chain time.
@@ -31,19 +31,7 @@ describe("agent: keeps the attestation alive over epochs (in-process chain, SDK)
   const logs: LogRecord[] = [];
   const log = (r: LogRecord) => logs.push(r);
 
-  const now = async () => (await provider.getBlock("latest"))!.timestamp;
-  const advance = async (s: number) => {
-    await provider.send("evm_increaseTime", [s]);
-    await provider.send("evm_mine", []);
-  };
-  /** Post epoch `epoch`'s parameters (dated now) and write them where the agent reads them. */
-  async function post(epoch: number) {
-    const asOf = await now();
-    const { json, params } = paramsForEpoch(epoch, asOf);
-    writeJson(join(dir, "params.json"), json);
-    await postParams(registry, params, { validUntil: asOf + 7 * 86400 });
-    return { asOf, params };
-  }
+  const { now, advance, post } = epochClock(() => ({ provider, registry, dir }));
   /** AttestationRecorded events of the trader, by epoch. */
   async function recordedByEpoch(): Promise<Map<number, number>> {
     const logs = await attestations.queryFilter(attestations.filters.AttestationRecorded!(trader.address));

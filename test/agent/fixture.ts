@@ -7,6 +7,8 @@ import { fixtureJson } from "../helpers.js";
 import { statementPublicKey } from "../../src/statements/index.js";
 import { parseRiskParams } from "../../src/params/parse.js";
 import type { RiskParams } from "../../src/params/types.js";
+import type { Contract } from "ethers";
+import { postParams } from "../../src/chain/registry.js";
 
 /** test/fixtures/params-small.json's venue 1: the ASCII "zkmargin test venue 1", zero-padded to 32 bytes. */
 export const VENUE1_KEY = (() => {
@@ -53,4 +55,32 @@ export async function webhookServer(): Promise<{ url: string; bodies: any[]; clo
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const port = (server.address() as AddressInfo).port;
   return { url: `http://127.0.0.1:${port}/hook`, bodies, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** What epochClock needs of a test's chain: the provider's clock and JSON-RPC, the registry, the folder the agent reads. */
+export interface EpochChain {
+  provider: { getBlock(tag: "latest"): Promise<{ timestamp: number } | null>; send(method: string, params: unknown[]): Promise<unknown> };
+  registry: Contract;
+  dir: string;
+}
+
+/**
+ * Chain time and epoch posting for the agent tests. `chain` is read on every call (the tests assign
+ * their provider and registry in before()).
+ */
+export function epochClock(chain: () => EpochChain) {
+  const now = async () => (await chain().provider.getBlock("latest"))!.timestamp;
+  const advance = async (s: number) => {
+    await chain().provider.send("evm_increaseTime", [s]);
+    await chain().provider.send("evm_mine", []);
+  };
+  /** Post epoch `epoch`'s parameters (dated now) and write them where the agent reads them. */
+  const post = async (epoch: number) => {
+    const asOf = await now();
+    const { json, params } = paramsForEpoch(epoch, asOf);
+    writeJson(join(chain().dir, "params.json"), json);
+    await postParams(chain().registry, params, { validUntil: asOf + 7 * 86400 });
+    return { asOf, params };
+  };
+  return { now, advance, post };
 }

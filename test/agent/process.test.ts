@@ -7,10 +7,10 @@ import { getConfig } from "../../src/config/circuits.js";
 import { computeMargin } from "../../src/engine/margin.js";
 import { parsePortfolio } from "../../src/portfolio/parse.js";
 import { devWallets } from "../../src/chain/edr.js";
-import { attestationsAt, compilePoolContracts, deployPool, postParams, registryAt, type Deployment, type PoolArtifacts } from "../../src/chain/pool.js";
+import { attestationsAt, compilePoolContracts, deployPool, registryAt, type Deployment, type PoolArtifacts } from "../../src/chain/pool.js";
 import { setupCircuit } from "../../setup/groth16.js";
 import { repoFile } from "../helpers.js";
-import { GOOD_BOOK, paramsForEpoch, tmp, webhookServer, writeJson } from "./fixture.js";
+import { GOOD_BOOK, epochClock, paramsForEpoch, tmp, webhookServer, writeJson } from "./fixture.js";
 
 // The agent as a user runs it: `zkmargin agent` processes (bin/zkmargin.js, i.e. dist/) against a
 // `zkmargin chain node` process on loopback, with an encrypted keystore. The crash points
@@ -39,17 +39,7 @@ describe("agent: kill -9 mid-submission and restart (real processes)", function 
     return { code: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
   };
   const state = () => JSON.parse(readFileSync(join(dir, "state", "state.json"), "utf8"));
-  const now = async () => (await provider.getBlock("latest"))!.timestamp;
-  const advance = async (s: number) => {
-    await provider.send("evm_increaseTime", [s]);
-    await provider.send("evm_mine", []);
-  };
-  async function post(epoch: number) {
-    const asOf = await now();
-    const { json, params } = paramsForEpoch(epoch, asOf);
-    writeJson(join(dir, "params.json"), json);
-    await postParams(registry, params, { validUntil: asOf + 7 * 86400 });
-  }
+  const { now, advance, post } = epochClock(() => ({ provider, registry, dir }));
   async function recorded(epoch: number): Promise<string[]> {
     const logs = await attestations.queryFilter(attestations.filters.AttestationRecorded!(trader.address, epoch));
     return logs.map((l) => l.transactionHash);
