@@ -19,6 +19,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { demoRunner } from "./demo-runner.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
 process.env.ZKMARGIN_PROGRESS ??= "0";
@@ -32,43 +33,9 @@ const out = join(root, ".cache/demo-institutional");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-const rel = (text) => text.replaceAll(`${root}/`, "").replaceAll(root, ".");
-const say = (text = "") => process.stdout.write(`${text}\n`);
-const step = (title) => say(`\n== ${title} ==`);
-const linesOf = (chunks) => chunks.join("").split("\n").filter((l, i, all) => i < all.length - 1 || l !== "");
 const timings = [];
 const started = Date.now();
-
-/**
- * Runs a zkmargin command in-process and prints it with the lines of its output the demo shows
- * (`show` picks them from stdout; a command that fails as expected shows its `error:` lines). An
- * unexpected exit code prints the command's whole output and stops the demo.
- */
-const run = async (argv, expect, show = (lines) => lines) => {
-  say(`$ zkmargin ${rel(argv.join(" "))}`);
-  const stdout = [];
-  const stderr = [];
-  const t0 = Date.now();
-  const slow = setInterval(() => process.stdout.isTTY && say(`  ... ${Math.round((Date.now() - t0) / 1000)} s`), 30_000);
-  let code;
-  try {
-    code = await runCli(argv, { out: (t) => stdout.push(t.endsWith("\n") ? t : `${t}\n`), err: (t) => stderr.push(t.endsWith("\n") ? t : `${t}\n`) });
-  } finally {
-    clearInterval(slow);
-  }
-  const seconds = (Date.now() - t0) / 1000;
-  timings.push([argv.slice(0, 2).join(" "), seconds]);
-  if (!expect.includes(code)) {
-    process.stdout.write(stdout.join(""));
-    process.stderr.write(stderr.join(""));
-    process.stderr.write(`demo: expected exit ${expect.join(" or ")}, got ${code}\n`);
-    process.exit(1);
-  }
-  const shown = code === 0 ? show(linesOf(stdout)) : linesOf(stderr).filter((l) => /^(error|invalid)\b/.test(l));
-  for (const l of shown) say(rel(l));
-  if (code !== 0) say(`(exit ${code})`);
-  return { code, seconds, stdout: linesOf(stdout) };
-};
+const { rel, say, step, linesOf, run } = demoRunner(root, runCli, { showExit: true, onDone: (argv, seconds) => timings.push([argv.slice(0, 2).join(" "), seconds]) });
 const headline = (lines) => [...lines.slice(0, 1), ...lines.slice(1).filter((l) => /^INSECURE/.test(l))];
 const file = (name, x) => {
   const f = join(out, name);

@@ -21,6 +21,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { demoRunner } from "./demo-runner.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]$/, "");
 // No progress lines from the long steps unless asked for (ZKMARGIN_PROGRESS=1): the demo says
@@ -29,45 +30,13 @@ process.env.ZKMARGIN_PROGRESS ??= "0";
 const { runCli } = await import(join(root, "dist/src/cli/main.js"));
 const { checkOpening, parseRiskParams, portfolioToJson } = await import(join(root, "dist/src/index.js"));
 const { cacheDir } = await import(join(root, "dist/src/circuit/paths.js"));
-const { findSetupRecord } = await import(join(root, "dist/setup/groth16.js"));
-const { circuitHash } = await import(join(root, "dist/src/circuit/compile.js"));
+const { hasSetup } = await import(join(root, "dist/src/chain/artifacts.js"));
 const { getConfig } = await import(join(root, "dist/src/config/circuits.js"));
 const out = join(root, ".cache/demo");
 mkdirSync(out, { recursive: true });
 const params = join(out, "params.json");
 
-const rel = (text) => text.replaceAll(`${root}/`, "").replaceAll(root, ".");
-const say = (text = "") => process.stdout.write(`${text}\n`);
-const step = (title) => say(`\n== ${title} ==`);
-const linesOf = (chunks) => chunks.join("").split("\n").filter((l, i, all) => i < all.length - 1 || l !== "");
-
-/**
- * Runs a zkmargin command in-process and prints it with the lines of its output the demo shows:
- * `show` picks them from stdout (default: all); a command that fails as expected shows its
- * `error:` lines. An unexpected exit code prints the command's whole output and stops the demo.
- */
-const run = async (argv, expect, show = (lines) => lines) => {
-  say(`$ zkmargin ${rel(argv.join(" "))}`);
-  const stdout = [];
-  const stderr = [];
-  const t0 = Date.now();
-  const slow = setInterval(() => process.stdout.isTTY && say(`  ... ${Math.round((Date.now() - t0) / 1000)} s`), 30_000);
-  let code;
-  try {
-    code = await runCli(argv, { out: (t) => stdout.push(t.endsWith("\n") ? t : `${t}\n`), err: (t) => stderr.push(t.endsWith("\n") ? t : `${t}\n`) });
-  } finally {
-    clearInterval(slow);
-  }
-  if (!expect.includes(code)) {
-    process.stdout.write(stdout.join(""));
-    process.stderr.write(stderr.join(""));
-    process.stderr.write(`demo: expected exit ${expect.join(" or ")}, got ${code}\n`);
-    process.exit(1);
-  }
-  const shown = code === 0 ? show(linesOf(stdout)) : linesOf(stderr).filter((l) => /^(error|invalid)\b/.test(l));
-  for (const l of shown) say(rel(l));
-  return { code, stdout: linesOf(stdout) };
-};
+const { rel, say, step, linesOf, run } = demoRunner(root, runCli);
 /** Of check's breakdown: the per-group requirements and the verdict. */
 const verdict = (lines) => {
   const from = lines.findIndex((l) => l.startsWith("Requirement per risk group"));
@@ -83,7 +52,7 @@ say("showing it, and what its verifier receives; the proof on-chain as a credit 
 say(`Files go to ${rel(out)}/. Each command is shown with the lines of its output that matter here.`);
 {
   const missing = [];
-  for (const name of ["small", "small-verified"]) if (!findSetupRecord(getConfig(name), circuitHash(getConfig(name)))) missing.push(name);
+  for (const name of ["small", "small-verified"]) if (!hasSetup(getConfig(name))) missing.push(name);
   say(
     missing.length
       ? `First run: it compiles and sets up the ${missing.map((n) => `"${n}"`).join(" and ")} circuit${missing.length > 1 ? "s" : ""} (INSECURE dev keys), about ${missing.length * 40} s on 2 cores (circom compile ~30 s, key ~5 s each), cached in ${cacheDir()} for the next runs.`
