@@ -67,6 +67,20 @@ function configTaking(config: CircuitConfig, statements: number, entries: number
 }
 
 /**
+ * One record per portfolio slot of a witness input (its cId, cSign, cMagnitude, pId, pSign,
+ * pMagnitude), packed like a statement entry: kind * 2^130 + id * 2^97 + sign * 2^96 + magnitude,
+ * kind 0 for the C collateral slots, 1 for the P position slots (an empty slot's record has
+ * magnitude 0). The circuit forms the same values from the same signals (verified.circom).
+ */
+export function slotRecords(input: Record<string, readonly string[]>, C: number, P: number): bigint[] {
+  const rec = (kind: bigint, id: string, sign: string, magnitude: string) => (kind << 130n) + (BigInt(id) << 97n) + (BigInt(sign) << 96n) + BigInt(magnitude);
+  return [
+    ...Array.from({ length: C }, (_, i) => rec(0n, input.cId![i]!, input.cSign![i]!, input.cMagnitude![i]!)),
+    ...Array.from({ length: P }, (_, j) => rec(1n, input.pId![j]!, input.pSign![j]!, input.pMagnitude![j]!)),
+  ];
+}
+
+/**
  * The re-ordered list (netting.circom): every statement entry and one record per portfolio slot,
  * sorted by key (records after the entries of their key), padded with (0, 0) to `length`. A positive
  * collateral entry whose asset has no portfolio slot is dropped; everything else is counted, and
@@ -75,7 +89,7 @@ function configTaking(config: CircuitConfig, statements: number, entries: number
  */
 export function nettingList(
   portfolio: Portfolio,
-  records: { packed: bigint; kind: "collateral" | "position" }[],
+  records: readonly bigint[],
   statements: readonly StatementWitness[],
   length: number,
 ): NettingElement[] {
@@ -133,7 +147,7 @@ export function nettingList(
     }
   }
   for (const c of portfolio.collateral) {
-    if (!counted.has(entryKey(BigInt(c.asset.id) << 97n)) && c.amountBase !== 0n) {
+    if (!counted.has(BigInt(c.asset.id)) && c.amountBase !== 0n) {
       throw new ZkMarginError("MISMATCH", `the portfolio counts ${c.amountBase} base units of ${c.asset.symbol}, the statements hold none; build the portfolio from the statements`, {
         path: `collateral.${c.asset.symbol}`,
         value: c.amountBase.toString(),
@@ -148,7 +162,7 @@ export function nettingList(
       });
     }
   }
-  for (const r of records) list.push({ packed: r.packed, port: 1, drop: 0 });
+  for (const packed of records) list.push({ packed, port: 1, drop: 0 });
   list.sort((a, b) => {
     const ka = entryKey(a.packed);
     const kb = entryKey(b.packed);
@@ -245,18 +259,7 @@ export function buildVerifiedWitnessInput(args: WitnessArgs & { account: bigint;
     chunkFirst.push("0");
   }
 
-  // One record per portfolio slot, packed like an entry (an empty slot's record has magnitude 0).
-  const bi = base.input as Record<string, string[]>;
-  const records = [
-    ...Array.from({ length: C }, (_, i) => ({
-      kind: "collateral" as const,
-      packed: (BigInt(bi.cId![i]!) << 97n) + (BigInt(bi.cSign![i]!) << 96n) + BigInt(bi.cMagnitude![i]!),
-    })),
-    ...Array.from({ length: P }, (_, j) => ({
-      kind: "position" as const,
-      packed: (1n << 130n) + (BigInt(bi.pId![j]!) << 97n) + (BigInt(bi.pSign![j]!) << 96n) + BigInt(bi.pMagnitude![j]!),
-    })),
-  ];
+  const records = slotRecords(base.input as Record<string, string[]>, C, P);
   const list = nettingList(
     portfolio,
     records,

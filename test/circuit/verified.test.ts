@@ -9,7 +9,7 @@ import { buildParamsTree } from "../../src/params/tree.js";
 import type { RiskParams } from "../../src/params/types.js";
 import { parsePortfolio } from "../../src/portfolio/parse.js";
 import { buildWitnessInput, type WitnessInput } from "../../src/prove/witness.js";
-import { buildVerifiedWitnessInput, entryKey, type StatementWitness } from "../../src/prove/verifiedWitness.js";
+import { buildVerifiedWitnessInput, entryKey, slotRecords, type StatementWitness } from "../../src/prove/verifiedWitness.js";
 import { chunkChain, entryChunks, messageOf, packEntry as pack, packedEntries, unpackEntry } from "../../src/statements/encoding.js";
 import { clone, fixtureJson } from "../helpers.js";
 import { type Harness, harness, laxCheck } from "./harness.js";
@@ -99,9 +99,7 @@ describe("circuit (small-verified): venue statements, format 2, netting at linea
   }
   /** Replace the record elements of the re-ordered list by those of the witness's own slots (so the multiset holds again). */
   function syncRecords(i: any) {
-    const recs: bigint[] = [];
-    for (let k = 0; k < 2; k++) recs.push((BigInt(i.cId[k]) << 97n) + (BigInt(i.cSign[k]) << 96n) + BigInt(i.cMagnitude[k]));
-    for (let k = 0; k < 4; k++) recs.push((1n << 130n) + (BigInt(i.pId[k]) << 97n) + (BigInt(i.pSign[k]) << 96n) + BigInt(i.pMagnitude[k]));
+    const recs = slotRecords(i, h.config.collateralSlots, h.config.positionSlots);
     const rest = (i.sorted as string[]).map((v, k) => ({ v, port: i.sortedPort[k], drop: i.sortedDrop[k] })).filter((e) => e.port === "0");
     const all = [...rest, ...recs.map((r) => ({ v: s(r), port: "1", drop: "0" }))]
       .filter((e) => !(e.v === "0" && e.port === "0"))
