@@ -4,8 +4,8 @@
  *
  * The native prover reads the same `.zkey` and a `.wtns` witness that snarkjs computes from the
  * circuit's wasm, and writes snarkjs's proof JSON. It is never trusted blindly: every native proof
- * is verified against the verification key here before it is returned (about 20 ms, on a
- * single-threaded curve built while the binary proves: curve.ts).
+ * is verified against the verification key here before it is returned (groth16Verify.ts: a
+ * pairing in JavaScript, its code loaded while the binary proves).
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -17,7 +17,7 @@ import { packageRoot } from "../circuit/paths.js";
 import { ZkMarginError } from "../errors.js";
 import type { Groth16Proof } from "./bundle.js";
 import { snarkjsFullProve, type FullProveFn } from "./core.js";
-import { verifierCurve, withVerifierCurve } from "./curve.js";
+import { groth16Verify, preloadGroth16Verifier } from "./groth16Verify.js";
 import { computeNativeWitness, configNameForHash, nativeWitnessForHash, WitnessRefused, type NativeWitnessTimings } from "./nativeWitness.js";
 
 export type ProverChoice = "auto" | "native" | "snarkjs";
@@ -31,8 +31,6 @@ export interface NativeProverStatus {
   /** Why it is not available (build failed, disabled, not built). */
   reason?: string;
 }
-
-const silentLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
 /** Where the native prover is and whether it can be used. `ZKMARGIN_NATIVE=off` disables it. */
 export function nativeProverStatus(): NativeProverStatus {
@@ -102,9 +100,8 @@ export function nativeFullProve(binary: string, opts: { threads?: number; timing
     const dir = mkdtempSync(join(tmpdir(), "zkmargin-prove-"));
     try {
       // While the witness calculator and the binary run (child processes), this process would only
-      // wait: load snarkjs and build the BN254 curve for the check below meanwhile (ffjavascript
-      // generates its wasm in JS: a few hundred ms). Never rejects (curve.ts).
-      void verifierCurve();
+      // wait: load the pairing code for the check below meanwhile. Never rejects.
+      void preloadGroth16Verifier();
       onProgress({ stage: "witness", message: "computing the witness", fraction: 0.01 });
       const wtnsFile = join(dir, "witness.wtns");
       const witness = await witnessToFile(input, artifacts, wtnsFile, opts.warn);
@@ -118,8 +115,7 @@ export function nativeFullProve(binary: string, opts: { threads?: number; timing
       const proof = JSON.parse(readFileSync(proofFile, "utf8")) as Groth16Proof;
       const publicSignals = JSON.parse(readFileSync(publicFile, "utf8")) as string[];
       onProgress({ stage: "prove", message: "verifying the native proof", fraction: 0.97 });
-      const snarkjs = await loadSnarkjs();
-      const ok = await withVerifierCurve(() => snarkjs.groth16.verify(artifacts.vkey, publicSignals, proof, silentLogger) as Promise<boolean>);
+      const ok = await groth16Verify(artifacts.vkey, publicSignals, proof);
       const t3 = performance.now();
       if (!ok) throw new NativeProofRejected();
       opts.timings?.({

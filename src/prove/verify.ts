@@ -1,5 +1,5 @@
-// snarkjs (and ffjavascript under it) loads when a proof is checked, not with this module.
-import { withVerifierCurve } from "./curve.js";
+// The pairing code (@noble/curves) loads when a proof is checked, not with this module.
+import { groth16Verify } from "./groth16Verify.js";
 import { CREDIT_LIMIT_CENTS_LIMIT, FIELD_MODULUS } from "../config/limits.js";
 import { formatCreditLimit } from "../engine/margin.js";
 import { ZkMarginError, show } from "../errors.js";
@@ -188,10 +188,7 @@ export async function verifyMargin(bundle: ProofBundle, vkey: unknown, opts: Ver
   let proofOk = false;
   const tried = checks.every((c) => c.ok);
   if (tried) {
-    const snarkjs = await import("snarkjs");
-    proofOk = await withVerifierCurve(
-      () => snarkjs.groth16.verify(vkey, bundle.publicSignals, bundle.proof, { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }) as Promise<boolean>,
-    );
+    proofOk = await groth16Verify(vkey, bundle.publicSignals, bundle.proof);
   }
   add(
     "proof",
