@@ -75,7 +75,12 @@ function pickConfig(portfolio: Portfolio, name: string | undefined, statements =
 
 /** Risk parameters from `file` (named by `flag`): errors name the flag or the file and the JSON path in it. */
 export async function loadParams(file: string, flag: string) {
-  const [{ parseJsonFile }, { parseRiskParams }] = await Promise.all([import("../util/json.js"), import("../params/parse.js")]);
+  const [{ parseJsonFile }, { parseRiskParams }, { useParamsTreeDiskCache }] = await Promise.all([
+    import("../util/json.js"),
+    import("../params/parse.js"),
+    import("../params/treeStore.js"),
+  ]);
+  useParamsTreeDiskCache(); // the parameters' trees are hashed once, not in every process (treeStore.ts)
   return parseJsonFile(file, "risk parameters", flag, parseRiskParams);
 }
 
@@ -98,17 +103,19 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option("--report <file>", "also write the greeks and worst scenarios per instrument as JSON")
     .option("--json", "print a JSON summary instead of the greeks table")
     .action(async (marketFile: string, opts: { out: string; report?: string; json?: boolean }) => {
-      const [{ parseJsonFile }, { toJsonText, writeFileAtomic }, { buildRiskParams, formatGreeksReport }, { parseRiskParams }, { buildParamsTree }, { toHex32 }] = await Promise.all([
+      const [{ parseJsonFile }, { toJsonText, writeFileAtomic }, { buildRiskParams, formatGreeksReport }, { parseRiskParams }, { paramsTree }, { toHex32 }, { useParamsTreeDiskCache }] = await Promise.all([
         import("../util/json.js"),
         import("../util/files.js"),
         import("../market/build.js"),
         import("../params/parse.js"),
         import("../params/tree.js"),
         import("../crypto/poseidon.js"),
+        import("../params/treeStore.js"),
       ]);
       const { params: paramsJson, report } = parseJsonFile(marketFile, "market", "market", buildRiskParams);
       const parsed = parseRiskParams(paramsJson); // the output must pass the same checks as any published file
-      const tree = buildParamsTree(parsed);
+      useParamsTreeDiskCache(); // saved for the commands that read the file next
+      const tree = paramsTree(parsed);
       writeFileAtomic(opts.out, toJsonText(paramsJson));
       if (opts.report) writeFileAtomic(opts.report, toJsonText(report));
       if (opts.json) {
@@ -140,9 +147,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument("<params>", "risk-parameter JSON")
     .option("--json", "print JSON")
     .action(async (file: string, opts: { json?: boolean }) => {
-      const [{ toJsonText }, { buildParamsTree }, { toHex32 }] = await Promise.all([import("../util/files.js"), import("../params/tree.js"), import("../crypto/poseidon.js")]);
+      const [{ toJsonText }, { paramsTree }, { toHex32 }] = await Promise.all([import("../util/files.js"), import("../params/tree.js"), import("../crypto/poseidon.js")]);
       const parsed = await loadParams(file, "params");
-      const tree = buildParamsTree(parsed);
+      const tree = paramsTree(parsed);
       const summary = {
         paramsRoot: toHex32(tree.paramsRoot),
         paramsRootDecimal: tree.paramsRoot.toString(),

@@ -98,10 +98,24 @@ export class MixedArityTree {
   /** zero[d] = hash of an empty subtree whose root is at level d. */
   private readonly zero: bigint[];
 
-  constructor(arities: readonly number[], leaves: readonly bigint[]) {
+  constructor(arities: readonly number[], leaves: readonly bigint[], hashed?: { levels: bigint[][]; zero: bigint[] }) {
     this.arities = arities;
     this.capacity = capacity(arities);
     if (leaves.length > this.capacity) throw new RangeError(`${leaves.length} leaves exceed tree capacity ${this.capacity}`);
+    if (hashed) {
+      // Node hashes saved before (paramsTreeFromJson): their shape is checked, their values trusted.
+      const { levels, zero } = hashed;
+      const shaped =
+        zero.length === arities.length + 1 &&
+        levels.length === arities.length + 1 &&
+        levels[0]!.length === leaves.length &&
+        leaves.every((x, i) => levels[0]![i] === x) &&
+        arities.every((a, d) => levels[d + 1]!.length === Math.ceil(levels[d]!.length / a));
+      if (!shaped) throw new RangeError("saved tree does not have the layout's shape");
+      this.levels = levels;
+      this.zero = zero;
+      return;
+    }
     this.zero = [PADDING_LEAF];
     for (const a of arities) this.zero.push(poseidon(Array<bigint>(a).fill(this.zero[this.zero.length - 1]!)));
     this.levels = [[...leaves]];
@@ -115,6 +129,11 @@ export class MixedArityTree {
       }
       this.levels.push(above);
     });
+  }
+
+  /** The node hashes (levels and empty-subtree hashes), to save the tree (paramsTreeToJson). */
+  hashes(): { levels: readonly (readonly bigint[])[]; zero: readonly bigint[] } {
+    return { levels: this.levels, zero: this.zero };
   }
 
   get root(): bigint {
@@ -313,6 +332,84 @@ export function paramsContentKey(params: RiskParams): string {
   return bytesToHex(sha256(utf8ToBytes(text)));
 }
 
+/**
+ * A second level for paramsTree's cache, beyond this process (the CLI's is a folder:
+ * src/params/treeStore.ts). `get` returns the tree saved under a content key or undefined; `set`
+ * saves one (errors are the store's to swallow).
+ */
+export interface ParamsTreeStore {
+  get(key: string, params: RiskParams): ParamsTree | undefined;
+  set(key: string, tree: ParamsTree): void;
+}
+let treeStore: ParamsTreeStore | undefined;
+
+/** Give paramsTree a second-level store (undefined: memory only, the default). */
+export function setParamsTreeStore(store: ParamsTreeStore | undefined): void {
+  treeStore = store;
+}
+
+type SavedTree = { levels: string[][]; zero: string[] };
+const hex = (x: bigint) => x.toString(16);
+const saveTree = (t: MixedArityTree): SavedTree => {
+  const { levels, zero } = t.hashes();
+  return { levels: levels.map((l) => l.map(hex)), zero: zero.map(hex) };
+};
+
+/** A ParamsTree as JSON (its node hashes in hex), for a ParamsTreeStore; `key` is its content key. */
+export function paramsTreeToJson(tree: ParamsTree, key: string): unknown {
+  return {
+    zkmarginParamsTree: 1,
+    key,
+    paramsRoot: hex(tree.paramsRoot),
+    asset: saveTree(tree.assetTree),
+    group: saveTree(tree.groupTree),
+    venue: saveTree(tree.venueTree),
+    instruments: tree.instrumentTrees.map(saveTree),
+  };
+}
+
+/**
+ * The ParamsTree of `params` from paramsTreeToJson's output saved under content key `key` (which the
+ * caller computed from `params`): the parameters pass checkLeafBounds and each tree has the shape
+ * their layout and leaf counts give, or this throws; the hashes themselves are not recomputed (that
+ * is the point), so the store must be trusted.
+ */
+export function paramsTreeFromJson(json: unknown, key: string, params: RiskParams): ParamsTree {
+  const j = json as { zkmarginParamsTree?: unknown; key?: unknown; paramsRoot?: unknown; asset: SavedTree; group: SavedTree; venue: SavedTree; instruments: SavedTree[] };
+  if (j?.zkmarginParamsTree !== 1 || j.key !== key || typeof j.paramsRoot !== "string") throw new RangeError("not a saved tree of these parameters");
+  checkLeafBounds(params);
+  const { layout } = params;
+  const big = (s: string) => {
+    if (!/^[0-9a-f]{1,64}$/.test(s)) throw new RangeError("not a hash");
+    return BigInt(`0x${s}`);
+  };
+  const load = (arities: readonly number[], leafCount: number, t: SavedTree) => {
+    const levels = t.levels.map((l) => l.map(big));
+    const zero = t.zero.map(big);
+    if (levels[0]?.length !== leafCount) throw new RangeError("saved tree has another number of leaves");
+    return new MixedArityTree(arities, levels[0], { levels, zero });
+  };
+  if (!Array.isArray(j.instruments) || j.instruments.length !== params.groups.length) throw new RangeError("saved tree has another number of groups");
+  const assetTree = load(layout.assetArities, params.assets.length, j.asset);
+  const instrumentTrees = params.groups.map((g, gi) => load(layout.instrumentArities, params.instruments.filter((i) => i.groupId === g.id).length, j.instruments[gi]!));
+  const groupTree = load(layout.groupArities, params.groups.length, j.group);
+  const venueTree = load(layout.venueArities, params.venues.length, j.venue);
+  return {
+    layout,
+    epoch: params.epoch,
+    asOfUnix: params.asOfUnix,
+    maxStatementAge: params.maxStatementAge,
+    assetTree,
+    groupTree,
+    instrumentTrees,
+    venueTree,
+    assetRoot: assetTree.root,
+    groupRoot: groupTree.root,
+    venueRoot: venueTree.root,
+    paramsRoot: big(j.paramsRoot),
+  };
+}
+
 /** How many parameter sets' trees paramsTree keeps (least recently used out first). */
 export const PARAMS_TREE_CACHE_SIZE = 8;
 const treeCache = new Map<string, ParamsTree>();
@@ -321,7 +418,8 @@ const treeCacheStats = { hits: 0, misses: 0 };
 /**
  * buildParamsTree, cached by content (paramsContentKey) for the last PARAMS_TREE_CACHE_SIZE parameter
  * sets: proving and verifying again under the same parameters does not hash the trees again (about
- * 0.1-0.3 s for the examples). The tree returned is shared (frozen): read it, do not change it.
+ * 0.1-0.3 s for the examples). A store given to setParamsTreeStore is asked on a miss (and told
+ * every tree built): the CLI keeps the trees in its cache folder across processes. The tree returned is shared (frozen): read it, do not change it.
  * Parameters that fail checkLeafBounds throw every time and are not cached.
  */
 export function paramsTree(params: RiskParams): ParamsTree {
@@ -334,8 +432,10 @@ export function paramsTree(params: RiskParams): ParamsTree {
     return hit;
   }
   treeCacheStats.misses++;
-  const built = buildParamsTree(params);
+  const saved = treeStore?.get(key, params);
+  const built = saved ?? buildParamsTree(params);
   const tree = Object.freeze({ ...built, instrumentTrees: Object.freeze([...built.instrumentTrees]) as MixedArityTree[] });
+  if (!saved) treeStore?.set(key, tree);
   treeCache.set(key, tree);
   while (treeCache.size > PARAMS_TREE_CACHE_SIZE) treeCache.delete(treeCache.keys().next().value!);
   return tree;
