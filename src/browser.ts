@@ -14,6 +14,7 @@
  *
  * Bundlers pick snarkjs's browser build through its package.json "browser" condition.
  */
+import { provideBrowserModules } from "./util/browserModules.js";
 import { getConfig, type CircuitConfig } from "./config/circuits.js";
 import { computeMargin, parseCreditLimit, checkCreditLimitCents, checkHealthBps } from "./engine/margin.js";
 import { marginReportJson, type MarginReportJson } from "./engine/report.js";
@@ -263,3 +264,6 @@ export async function verify(
     ...(opts.minCreditLimit !== undefined ? { minCreditLimitCents: creditCents(opts.minCreditLimit) } : {}),
   });
 }
+
+// The modules that Node loads on first use (src/util/lazyRequire.ts), loaded with this entry here.
+provideBrowserModules();

@@ -9,6 +9,8 @@
  * import graph).
  */
 
+import { useNodeRequire } from "./util/nodeRequire.js";
+
 // Risk parameters and portfolios: parse and check the JSON a pool publishes and a prover holds,
 // build the Poseidon parameters tree (its root is `paramsRoot`), and build risk arrays from market data.
 export { parseRiskParams, riskParamsToJson, groupInstruments } from "./params/parse.js";
@@ -118,3 +120,6 @@ export * from "./venue/index.js";
 // (exported with the statements above); ShortfallError carries the engine's report.
 export { ZkMarginError, isZkMarginError, type ErrorCode } from "./errors.js";
 export { ShortfallError } from "./prove/prove.js";
+
+// Dependencies load on first use (src/util/lazyRequire.ts) on every Node version.
+useNodeRequire();

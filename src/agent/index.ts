@@ -4,6 +4,7 @@
  * attestation's expiry. Uses ethers (a peer dependency) and a JSON-RPC node; loads neither solc nor
  * the embedded EVM.
  */
+import { useNodeRequire } from "../util/nodeRequire.js";
 export { runAgent, agentStatus, lapseSentence, Agent, type RunAgentOptions, type PassResult, type PassAction, type AgentStatus } from "./agent.js";
 export {
   parseAgentConfig,
@@ -34,3 +35,6 @@ export { readState, STATE_FILE, type AgentState, type Round, type RoundPhase, ty
 export { jsonLineLogger, type Logger, type LogRecord, type LogLevel } from "./log.js";
 export { AgentFault, backoffDelay, withRetry, type FailureKind } from "./retry.js";
 export { loadAgentWallet } from "./key.js";
+
+// Dependencies load on first use (src/util/lazyRequire.ts) on every Node version.
+useNodeRequire();

@@ -5,6 +5,8 @@
  * in-process EVM and the local JSON-RPC node).
  */
 
+import { useNodeRequire } from "../util/nodeRequire.js";
+
 // The pool SDK: compile and deploy the contracts, post parameters, derive the proof context,
 // submit attestations, read status, borrow/repay/liquidate on the example pool, decode reverts.
 export {
@@ -128,3 +130,6 @@ export {
   type DevAccountsOptions,
 } from "./edr.js";
 export { startRpcServer, type RpcServer, type RpcServerOptions } from "./node.js";
+
+// Dependencies load on first use (src/util/lazyRequire.ts) on every Node version.
+useNodeRequire();

@@ -1,3 +1,4 @@
+import { useNodeRequire } from "../util/nodeRequire.js";
 import { Command, Option } from "commander";
 import { ZkMarginError } from "../errors.js";
 import { CONFIGS, getConfig, smallestConfigFor, type CircuitConfig } from "../config/circuits.js";
@@ -513,3 +514,6 @@ export async function runCli(argv: string[], io: Io = defaultIo): Promise<number
     return reportError(e, io, json);
   }
 }
+
+// Dependencies load on first use (src/util/lazyRequire.ts) on every Node version.
+useNodeRequire();

@@ -1,9 +1,35 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
 import { ZkMarginError } from "../errors.js";
+import { lazyRequire, optionalBuildFile } from "./lazyRequire.js";
+
+/** The options every schema is compiled with, here and by scripts/build-validators.mjs. */
+export const AJV_OPTIONS = { allErrors: false, strict: true } as const;
 
 // Made on first use, like each validator: compiling a schema is generated code, and a command
-// that never reads a bundle should not pay for the bundle's schema (CLI start-up).
+// that never reads a bundle should not pay for the bundle's schema (CLI start-up). A build made by
+// `npm run build` has every schema's validator generated already (scripts/build-validators.mjs:
+// dist/src/util/validators.cjs), and then ajv is not even loaded.
 let ajv: Ajv | undefined;
+
+/** Every schema given to compileValidator so far, by its `what` (scripts/build-validators.mjs reads it). */
+const registry = new Map<string, object>();
+export function registeredSchemas(): ReadonlyMap<string, object> {
+  return registry;
+}
+
+/** The generated validators: `schemas` maps a `what` to its export and the JSON of its schema. */
+type Generated = { schemas: Record<string, [string, string]> } & Record<string, ValidateFunction>;
+let generated: Generated | null | undefined;
+
+/** The generated validator of exactly this schema, else ajv's compilation of it. */
+function compile(schema: object, what: string): ValidateFunction {
+  generated ??= optionalBuildFile<Generated>("validators.cjs") ?? null;
+  const entry = generated?.schemas?.[what];
+  const fn = entry && entry[1] === JSON.stringify(schema) ? generated![entry[0]] : undefined;
+  if (typeof fn === "function") return fn;
+  ajv ??= new (lazyRequire<typeof import("ajv")>("ajv").Ajv)(AJV_OPTIONS);
+  return ajv.compile(schema);
+}
 
 /** Turn an Ajv instance path (`/assets/1/haircuts/0`) into our JSON path (`assets[1].haircuts[0]`). */
 export function jsonPath(instancePath: string, root = ""): string {
@@ -61,8 +87,9 @@ export interface Validator {
  */
 export function compileValidator(schema: object, what: string): Validator {
   let compiled: ValidateFunction | undefined;
+  registry.set(what, schema);
   return (data: unknown) => {
-    const validate = (compiled ??= (ajv ??= new Ajv({ allErrors: false, strict: true })).compile(schema));
+    const validate = (compiled ??= compile(schema, what));
     if (validate(data)) return;
     const err = validate.errors?.find((e) => e.keyword !== "propertyNames") ?? validate.errors?.[0];
     if (!err) throw new ZkMarginError("SCHEMA", `${what} is invalid`);
