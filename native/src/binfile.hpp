@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bigbuf.hpp"
 #include "curve.hpp"
 #include "ntt.hpp"
 
@@ -91,7 +92,7 @@ struct ZKey {
 // A witness (.wtns): values in plain form, reduced mod r.
 struct Witness {
   explicit Witness(const std::string& path);
-  std::vector<U256> values;
+  BigVec<U256> values;
 };
 
 }  // namespace zkm

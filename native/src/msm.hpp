@@ -8,28 +8,42 @@
 //   only 11k distinct scalars (42k of 97k for a full book). Summing the points of a group costs
 //   one affine addition per point (done as a balanced tree so each round is one batch), against
 //   ~20 bucket additions per point in Pippenger.
+// * Optionally (MsmOptions::endo; by default when the cost model says it pays), each scalar is
+//   split with the curve's endomorphism (endo.hpp: GLV on G1, GLS on G2): k P = k1 P + k2 phi(P)
+//   with |k1|, |k2| < 2^126, signs moved onto the points. That gives up to 2m terms of 126-bit
+//   scalars instead of m of 254 bits: about as many bucket additions, but half the windows, so half
+//   the bucket reductions and a larger window for the same cost. Parts equal to 0 are dropped
+//   (small scalars, and negative ones, k = r - s, have k2 = 0).
 // * Scalars are recoded into signed c-bit digits in (-2^(c-1), 2^(c-1)], so a window needs only
-//   2^(c-1) buckets and -P costs a negation of y. With scalars < r < 2^254, ceil(255 / c) windows
-//   absorb the last carry. c is chosen by a cost model from the number of terms.
+//   2^(c-1) buckets and -P costs a negation of y. Scalars below 2^L need ceil((L + 1) / c) windows
+//   (the last one absorbs the final carry); L is the largest scalar's bit length. c (and how many
+//   chunks each window is split into) is chosen by a cost model from the number of terms, L and the
+//   thread count.
 // * Work is split into (window, chunk of points) tasks handed out to the threads; each task
 //   returns sum_b (b+1) * bucket_b, and the window sums are combined by Horner's rule
 //   (c doublings per window).
 // * Bucket accumulation: for large windows, buckets are kept in affine form and additions are
 //   done in batches sharing one field inversion (Montgomery's trick: about 6 products per
-//   addition instead of 11 for a Jacobian mixed addition). A point whose bucket already has an
-//   addition pending in the current batch waits in a small queue for the next batch; when the
-//   queue is full (or at the end, for points that keep colliding, e.g. many scalars equal to 1)
-//   it goes into a Jacobian "overflow" bucket by mixed addition. Small windows use Jacobian
-//   buckets with mixed additions throughout.
+//   addition instead of 11 for a Jacobian mixed addition; the running products go in 4
+//   interleaved lanes, so that the out-of-order core overlaps their latency). A point whose bucket
+//   already has an addition pending in the current batch waits in a small queue for the next
+//   batch; when the queue is full (or at the end, for points that keep colliding, e.g. many
+//   scalars equal to 1) it goes into a Jacobian "overflow" bucket by mixed addition. Small windows
+//   use Jacobian buckets with mixed additions throughout.
 #pragma once
 #include <algorithm>
+#include <cmath>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <type_traits>
 #include <vector>
 
 #include "curve.hpp"
+#include "bigbuf.hpp"
+#include "endo.hpp"
 #include "threads.hpp"
 
 namespace zkm {
@@ -39,6 +53,7 @@ struct MsmOptions {
   int window = 0;       // 0: chosen from the size
   int affine = -1;      // -1: automatic, 0: Jacobian buckets only, 1: batch-affine buckets
   bool group = false;   // merge terms with equal scalars first (pays off for witnesses)
+  int endo = -1;        // -1: split scalars with the endomorphism when the cost model says so, 0: never, 1: always
 };
 
 // Reduces a plain 256-bit value modulo r (at most a few subtractions since r > 2^253).
@@ -64,25 +79,50 @@ namespace msm_detail {
 // repeat; smaller ones pay more for their inversion).
 inline size_t batch_size(size_t buckets) { return std::min<size_t>(1024, std::max<size_t>(128, buckets / 8)); }
 
-// Cost model (in field products of the coordinate field) for window size c: per window, every
-// term costs one bucket addition (batch-affine: ~6.5 products plus its share of an inversion,
-// ~380 products; Jacobian mixed: ~11), and the running-sum reduction costs a mixed and a full
-// Jacobian addition per bucket (~27).
-inline int choose_window(size_t m, bool affine_buckets) {
-  if (m < 4) return 2;
-  double best = 1e300;
-  int bestc = 2;
-  for (int c = 2; c <= 20; c++) {
-    double W = (255 + c - 1) / c;
-    double B = (double)(1u << (c - 1));
-    double add_cost = (affine_buckets && c >= 10) ? 6.5 + 380.0 / (double)batch_size((size_t)B) : 11.0;
-    double cost = W * ((double)m * add_cost + B * 27.0);
-    if (cost < best) {
-      best = cost;
-      bestc = c;
+// Windows needed for scalars below 2^bits with c-bit signed digits: the top digit plus the last
+// carry must stay <= 2^(c-1), i.e. bits <= W c - 1.
+inline unsigned windows_for(int bits, unsigned c) { return (unsigned)(((unsigned)std::max(bits, 1) + c) / c); }
+
+// Cost model (in field products of the coordinate field): per window, every term costs one bucket
+// addition (batch-affine: ~6.5 products plus its share of an inversion, ~200 products with the
+// binary extended Euclid (Fermat's took ~380); Jacobian
+// mixed: ~11), and the running-sum reduction costs a mixed and a full Jacobian addition per bucket
+// (~27) in each (window, chunk) task. The tasks run on `threads` threads: the estimate is the
+// critical path, ceil(tasks / threads) tasks.
+struct MsmPlan {
+  unsigned c = 2;
+  size_t chunks = 1;
+  double cost = 0;
+};
+inline double bucket_add_cost(bool affine_buckets, unsigned c) {
+  return (affine_buckets && c >= 10) ? 6.5 + 200.0 / (double)batch_size((size_t)1 << (c - 1)) : 11.0;
+}
+inline MsmPlan plan_msm(size_t m, int bits, bool affine_buckets, int threads, int forced_c) {
+  MsmPlan best;
+  best.cost = 1e300;
+  const unsigned lo = forced_c > 0 ? (unsigned)forced_c : 2, hi = forced_c > 0 ? (unsigned)forced_c : 20;
+  const double T = (double)std::max(threads, 1);
+  for (unsigned c = lo; c <= hi; c++) {
+    const double W = (double)windows_for(bits, c);
+    const double B = (double)(1u << (c - 1));
+    const double add = bucket_add_cost(affine_buckets, c);
+    for (size_t chunks = 1;; chunks *= 2) {
+      const double task = (double)m / (double)chunks * add + B * 27.0;
+      const double cost = std::ceil(W * (double)chunks / T) * task;
+      if (cost < best.cost) {
+        best.cost = cost;
+        best.c = c;
+        best.chunks = chunks;
+      }
+      if (m / (chunks * 2) < 1024 || chunks >= 64) break;
     }
   }
-  return bestc;
+  return best;
+}
+// The window size alone (tests and callers that only want c).
+inline int choose_window(size_t m, bool affine_buckets, int bits = 254, int threads = 1) {
+  if (m < 4) return 2;
+  return (int)plan_msm(m, bits, affine_buckets, threads, 0).c;
 }
 
 template <class F>
@@ -93,10 +133,10 @@ struct Pending {
 
 template <class F>
 struct Workspace {
-  std::vector<Affine<F>> abucket;    // affine buckets
+  BigVec<Affine<F>> abucket;    // affine buckets
   std::vector<uint8_t> full;         // abucket[b] holds a point
   std::vector<uint8_t> busy;         // abucket[b] has an addition pending in the batch
-  std::vector<Jacobian<F>> jbucket;  // Jacobian buckets (overflow, or all of them)
+  BigVec<Jacobian<F>> jbucket;  // Jacobian buckets (overflow, or all of them)
   std::vector<uint32_t> bidx;        // batch: bucket of each pending addition
   std::vector<Affine<F>> bpt;        // batch: the point being added
   std::vector<F> den, pre;           // batch: denominators and prefix products
@@ -116,19 +156,31 @@ Jacobian<F> reduce_buckets(Workspace<F>& ws, size_t B, bool affine) {
   return acc;
 }
 
-// Montgomery's batch inversion in two halves: prepare() runs the products forward and inverts
-// their total, step(j) (for j = k-1 down to 0) returns 1 / den[j]; 3 products per element.
-inline Fq batch_inv_prepare(const Fq* den, Fq* pre, size_t k) {
-  Fq acc = Fq::one();
+// Montgomery's batch inversion in two halves, in LANES interleaved lanes (element j in lane
+// j % LANES): prepare() runs each lane's products forward and inverts the lane totals with one
+// inversion; step(j) (for j = k-1 down to 0) returns 1 / den[j]; 3 products per element. One lane
+// would be a chain of dependent products (each waits for the previous one's full latency); four
+// independent chains keep the multiplier busy.
+constexpr size_t INV_LANES = 4;
+inline void batch_inv_prepare(const Fq* den, Fq* pre, size_t k, Fq ia[INV_LANES]) {
+  Fq acc[INV_LANES] = {Fq::one(), Fq::one(), Fq::one(), Fq::one()};
   for (size_t j = 0; j < k; j++) {
-    pre[j] = acc;
-    acc = acc * den[j];
+    Fq& a = acc[j % INV_LANES];
+    pre[j] = a;
+    a = a * den[j];
   }
-  return inv(acc);
+  const Fq p01 = acc[0] * acc[1], p23 = acc[2] * acc[3];
+  const Fq all = inv_vartime(p01 * p23);
+  const Fq i01 = all * p23, i23 = all * p01;  // 1 / (acc0 acc1), 1 / (acc2 acc3)
+  ia[0] = i01 * acc[1];
+  ia[1] = i01 * acc[0];
+  ia[2] = i23 * acc[3];
+  ia[3] = i23 * acc[2];
 }
-inline Fq batch_inv_step(Fq& ia, const Fq* den, const Fq* pre, size_t j) {
-  const Fq d = ia * pre[j];
-  ia = ia * den[j];
+inline Fq batch_inv_step(Fq ia[INV_LANES], const Fq* den, const Fq* pre, size_t j) {
+  Fq& a = ia[j % INV_LANES];
+  const Fq d = a * pre[j];
+  a = a * den[j];
   return d;
 }
 // Applies the pending batch of affine additions: bucket_b = bucket_b + P.
@@ -178,7 +230,8 @@ void flush_batch(Workspace<F>& ws, size_t k) {
     batch_inverse_nonzero(ws.den.data(), k, ws.pre.data());
     for (size_t j = 0; j < k; j++) apply(j, ws.den[j]);
   } else {
-    Fq ia = batch_inv_prepare(ws.den.data(), ws.pre.data(), k);
+    Fq ia[INV_LANES];
+    batch_inv_prepare(ws.den.data(), ws.pre.data(), k, ia);
     for (size_t j = k; j-- > 0;) apply(j, batch_inv_step(ia, ws.den.data(), ws.pre.data(), j));
   }
 }
@@ -327,14 +380,25 @@ inline bool u256_less(const U256& a, const U256& b) {
 // tree (pairs, then pairs of pairs, ...), so all additions of a round are independent and go
 // through batch_add_affine. Terms whose points sum to infinity are dropped.
 template <class F>
-void group_equal_scalars(std::vector<Affine<F>>& pts, std::vector<U256>& ks, int threads) {
+void group_equal_scalars(BigVec<Affine<F>>& pts, BigVec<U256>& ks, int threads) {
   const size_t m = pts.size();
-  std::vector<uint32_t> order(m);
-  for (size_t i = 0; i < m; i++) order[i] = (uint32_t)i;
-  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return u256_less(ks[x], ks[y]); });
-  std::vector<Affine<F>> cur(m), next;
-  std::vector<U256> gk;
-  std::vector<size_t> start;  // group g holds cur[start[g] .. start[g+1])
+  // sorted by the low limb, kept next to the index (contiguous, no indirection), the full value
+  // breaking ties so that equal scalars end up adjacent
+  struct Key {
+    uint64_t low;
+    uint32_t idx;
+  };
+  BigVec<Key> keys(m);
+  for (size_t i = 0; i < m; i++) keys[i] = Key{ks[i].w[0], (uint32_t)i};
+  std::sort(keys.begin(), keys.end(), [&](const Key& x, const Key& y) { return x.low != y.low ? x.low < y.low : u256_less(ks[x.idx], ks[y.idx]); });
+  BigVec<uint32_t> order(m);
+  for (size_t i = 0; i < m; i++) order[i] = keys[i].idx;
+  BigVec<Key>().swap(keys);
+  BigVec<Affine<F>> cur(m), next;
+  BigVec<U256> gk;
+  BigVec<size_t> start;  // group g holds cur[start[g] .. start[g+1])
+  gk.reserve(m);
+  start.reserve(m + 1);
   size_t largest = 1;
   for (size_t i = 0; i < m; i++) {
     cur[i] = pts[order[i]];
@@ -346,14 +410,14 @@ void group_equal_scalars(std::vector<Affine<F>>& pts, std::vector<U256>& ks, int
   }
   largest = std::max(largest, m - start.back());
   start.push_back(m);
-  std::vector<uint32_t>().swap(order);  // no longer needed
+  BigVec<uint32_t>().swap(order);  // no longer needed
   const size_t G = gk.size();
 
   struct Pair {
     uint32_t a, dst;
   };
-  std::vector<Pair> pairs;
-  std::vector<size_t> nstart(G + 1);
+  BigVec<Pair> pairs;
+  BigVec<size_t> nstart(G + 1);
   while (largest > 1) {
     size_t total = 0;
     pairs.clear();
@@ -400,6 +464,75 @@ void group_equal_scalars(std::vector<Affine<F>>& pts, std::vector<U256>& ks, int
   }
 }
 
+// Bit length of the largest scalar.
+inline int max_bits(const BigVec<U256>& ks) {
+  U256 all = u256_zero();
+  for (const U256& k : ks) {
+    for (int i = 0; i < 4; i++) all.w[i] |= k.w[i];
+  }
+  return u256_bitlen(all);
+}
+
+// The endomorphism split of every term (endo.hpp): k P -> k1 (+-P) + k2 (+-phi(P)), parts with a
+// zero scalar left out. Terms keep their order, each followed by its phi part (count per chunk,
+// then fill, in parallel).
+template <class F>
+void endo_expand(const BigVec<Affine<F>>& pts, const BigVec<U256>& ks, BigVec<Affine<F>>& out_pts, BigVec<U256>& out_ks,
+                 int threads) {
+  const size_t m = pts.size();
+  const EndoLattice& L = Endo<F>::lattice();
+  BigVec<EndoSplit> split(m);
+  const int TC = (int)std::min<size_t>((size_t)std::max(threads, 1), std::max<size_t>(m / 4096, 1));
+  std::vector<size_t> counts((size_t)TC + 1, 0);
+  parallel_for(TC, m, [&](size_t b, size_t e, int t) {
+    size_t cnt = 0;
+    for (size_t i = b; i < e; i++) {
+      split[i] = endo_split(ks[i], L);
+      cnt += (split[i].k1 != 0) + (split[i].k2 != 0);
+    }
+    counts[(size_t)t + 1] = cnt;
+  });
+  for (int t = 0; t < TC; t++) counts[(size_t)t + 1] += counts[(size_t)t];
+  out_pts.resize(counts[(size_t)TC]);
+  out_ks.resize(counts[(size_t)TC]);
+  parallel_for(TC, m, [&](size_t b, size_t e, int t) {
+    size_t o = counts[(size_t)t];
+    for (size_t i = b; i < e; i++) {
+      const EndoSplit& s = split[i];
+      if (s.k1 != 0) {
+        out_pts[o] = s.neg1 ? neg(pts[i]) : pts[i];
+        out_ks[o] = U256{{(uint64_t)s.k1, (uint64_t)(s.k1 >> 64), 0, 0}};
+        o++;
+      }
+      if (s.k2 != 0) {
+        const Affine<F> q = Endo<F>::map(pts[i]);
+        out_pts[o] = s.neg2 ? neg(q) : q;
+        out_ks[o] = U256{{(uint64_t)s.k2, (uint64_t)(s.k2 >> 64), 0, 0}};
+        o++;
+      }
+    }
+  });
+}
+
+// Milliseconds since construction (ZKM_DEBUG_MSM's stage times): wall clock, or the process's
+// CPU time with ZKM_DEBUG_MSM=cpu (what the work costs on a busy machine).
+struct DebugClock {
+  bool cpu = false;
+  double t0 = 0;
+  DebugClock() {
+    const char* e = std::getenv("ZKM_DEBUG_MSM");
+    cpu = e && std::strcmp(e, "cpu") == 0;
+    t0 = now();
+  }
+  double now() const {
+    if (!cpu) return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+  }
+  double ms() const { return now() - t0; }
+};
+
 }  // namespace msm_detail
 
 // sum_i scalars[i] * bases[i]; bases: n affine points in the .zkey layout (Montgomery limbs,
@@ -410,6 +543,8 @@ Jacobian<F> msm(const uint8_t* bases, const U256* scalars, size_t n, const MsmOp
   using namespace msm_detail;
   const int T = std::max(1, opt.threads);
   const size_t PS = sizeof(Affine<F>);
+  const bool debug = std::getenv("ZKM_DEBUG_MSM") != nullptr;
+  DebugClock clock;
   static_assert(sizeof(Affine<F>) == 2 * sizeof(F) && sizeof(F) % 32 == 0, "Affine must be the packed .zkey layout");
 
   // 1. compact the nonzero terms, keeping their order (count per chunk, then copy)
@@ -428,8 +563,8 @@ Jacobian<F> msm(const uint8_t* bases, const U256* scalars, size_t n, const MsmOp
   for (int t = 0; t < TC; t++) counts[(size_t)t + 1] += counts[(size_t)t];
   const size_t nonzero = counts[(size_t)TC];
   if (nonzero == 0) return Jacobian<F>::infinity();
-  std::vector<Affine<F>> pts(nonzero);
-  std::vector<U256> ks(nonzero);
+  BigVec<Affine<F>> pts(nonzero);
+  BigVec<U256> ks(nonzero);
   parallel_for(TC, n, [&](size_t b, size_t e, int t) {
     size_t o = counts[(size_t)t];
     for (size_t i = b; i < e; i++) {
@@ -439,26 +574,49 @@ Jacobian<F> msm(const uint8_t* bases, const U256* scalars, size_t n, const MsmOp
       o++;
     }
   });
+  const double t_compact = debug ? clock.ms() : 0;
 
   // 2. terms with equal scalars share one: k P + k Q = k (P + Q) (witnesses repeat values a lot)
   if (opt.group) group_equal_scalars(pts, ks, T);
-  const size_t m = pts.size();
+  size_t m = pts.size();
+  const size_t m_grouped = m;
   if (m == 0) return Jacobian<F>::infinity();
+  const double t_group = debug ? clock.ms() : 0;
 
-  bool affine = opt.affine < 0 ? true : opt.affine != 0;
-  unsigned c = (unsigned)(opt.window > 0 ? opt.window : choose_window(m, affine));
+  // 3. the plan, and the endomorphism split when it pays (or when asked for)
+  const bool affine_req = opt.affine < 0 ? true : opt.affine != 0;
+  int bits = max_bits(ks);
+  MsmPlan plan = plan_msm(m, bits, affine_req, T, opt.window);
+  bool endo = false;
+  if (opt.endo != 0 && m >= 2) {
+    BigVec<Affine<F>> epts;
+    BigVec<U256> eks;
+    endo_expand(pts, ks, epts, eks, T);
+    const int ebits = max_bits(eks);
+    const MsmPlan eplan = plan_msm(eks.size(), ebits, affine_req, T, opt.window);
+    // the split and the map cost a few products per term
+    if (opt.endo > 0 || eplan.cost + 4.0 * (double)m / (double)T < plan.cost) {
+      endo = true;
+      pts.swap(epts);
+      ks.swap(eks);
+      m = pts.size();
+      bits = ebits;
+      plan = eplan;
+    }
+  }
+  if (m == 0) return Jacobian<F>::infinity();
+  const double t_split = debug ? clock.ms() : 0;
+
+  bool affine = affine_req;
+  unsigned c = plan.c;
   if (c < 2) c = 2;
   if (c > 24) c = 24;
   const size_t B = (size_t)1 << (c - 1);
   if (opt.affine < 0) affine = B >= 512;
-  const unsigned W = (255 + c - 1) / c;
-  if (std::getenv("ZKM_DEBUG_MSM")) {
-    std::fprintf(stderr, "msm: %zu terms, %zu nonzero, %zu after grouping, window %u (%u windows), %s buckets, batch %zu\n", n, nonzero, m, c, W,
-                 affine ? "affine" : "Jacobian", affine ? batch_size(B) : (size_t)0);
-  }
+  const unsigned W = windows_for(bits, c);
 
-  // 3. signed digits, window-major
-  std::vector<int32_t> digits((size_t)W * m);
+  // 4. signed digits, window-major
+  BigVec<int32_t> digits((size_t)W * m);
   parallel_for(m >= 4096 ? T : 1, m, [&](size_t b, size_t e, int) {
     for (size_t i = b; i < e; i++) {
       int32_t carry = 0;
@@ -474,10 +632,10 @@ Jacobian<F> msm(const uint8_t* bases, const U256* scalars, size_t n, const MsmOp
       }
     }
   });
+  const double t_digits = debug ? clock.ms() : 0;
 
-  // 4. window sums, as (window, chunk) tasks
-  size_t chunks = 1;
-  while ((size_t)W * chunks < (size_t)T * 2 && m / (chunks * 2) >= 1024) chunks *= 2;
+  // 5. window sums, as (window, chunk) tasks
+  const size_t chunks = plan.chunks;
   const size_t ntasks = (size_t)W * chunks;
   std::vector<Jacobian<F>> partial(ntasks);
   std::vector<Workspace<F>> ws((size_t)T);
@@ -488,12 +646,22 @@ Jacobian<F> msm(const uint8_t* bases, const U256* scalars, size_t n, const MsmOp
     const size_t b = m * ch / chunks, e = m * (ch + 1) / chunks;
     partial[task] = window_sum(ws[(size_t)t], pts.data(), digits.data() + (size_t)w * m, b, e, c, affine, batch);
   });
+  const double t_windows = debug ? clock.ms() : 0;
 
-  // 5. Horner over the windows, from the top
+  // 6. Horner over the windows, from the top
   Jacobian<F> acc = Jacobian<F>::infinity();
   for (unsigned w = W; w-- > 0;) {
     for (unsigned i = 0; i < c; i++) acc = jac_double(acc);
     for (size_t ch = 0; ch < chunks; ch++) acc = jac_add(acc, partial[(size_t)w * chunks + ch]);
+  }
+  if (debug) {
+    const double t_end = clock.ms();
+    std::fprintf(stderr,
+                 "msm: %zu terms, %zu nonzero, %zu after grouping, %s%zu terms of <= %d bits, window %u (%u windows x %zu chunks), %s buckets, "
+                 "batch %zu; %s ms: compact %.1f, group %.1f, split %.1f, digits %.1f, windows %.1f, horner %.1f\n",
+                 n, nonzero, m_grouped, endo ? "endomorphism split: " : "", m, bits, c, W, chunks, affine ? "affine" : "Jacobian",
+                 affine ? batch : (size_t)0, clock.cpu ? "cpu" : "wall", t_compact, t_group - t_compact, t_split - t_group, t_digits - t_split, t_windows - t_digits,
+                 t_end - t_windows);
   }
   return acc;
 }

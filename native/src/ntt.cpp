@@ -4,6 +4,8 @@
 #include <mutex>
 #include <utility>
 
+#include "bigbuf.hpp"
+
 namespace zkm {
 
 Fr fr_root_of_unity(int k) {
@@ -38,10 +40,10 @@ namespace {
 // stage with contiguous reads. Built once per (size, direction) and kept for the process.
 struct Twiddles {
   int log_n = -1;
-  std::vector<Fr> tw;
+  BigVec<Fr> tw;
 };
 
-const std::vector<Fr>& twiddles(int log_n, bool inverse, int threads) {
+const BigVec<Fr>& twiddles(int log_n, bool inverse, int threads) {
   static std::mutex mu;
   static Twiddles cache[2];
   std::lock_guard<std::mutex> lock(mu);
@@ -98,7 +100,7 @@ inline void butterfly(Fr& x, Fr& y, const Fr& t) {
 static void ntt_core(Fr* a, int log_n, bool inverse, int threads) {
   const size_t n = (size_t)1 << log_n;
   if (n == 1) return;
-  const std::vector<Fr>& tw = twiddles(log_n, inverse, threads);
+  const BigVec<Fr>& tw = twiddles(log_n, inverse, threads);
   bit_reverse(a, log_n);
   const int T = n >= 4096 ? std::max(1, threads) : 1;
   const int LB = std::min(log_n, 12);
@@ -125,7 +127,7 @@ static void ntt_core(Fr* a, int log_n, bool inverse, int threads) {
   // The columns sit L elements (a power of two, 128 KiB) apart, which maps them all onto the same
   // cache sets: copy each group into a contiguous scratch buffer first.
   parallel_for(T, L / R, [&](size_t g0, size_t g1, int) {
-    std::vector<Fr> buf(K * R);
+    BigVec<Fr> buf(K * R);
     for (size_t g = g0; g < g1; g++) {
       const size_t r0 = g * R;
       for (size_t k = 0; k < K; k++) std::copy(a + k * L + r0, a + k * L + r0 + R, buf.data() + k * R);

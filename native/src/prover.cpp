@@ -64,10 +64,10 @@ std::string Timings::json() const {
 //    values at the odd powers of w_2n, i.e. on the coset inc * <w_n>.
 // 4. H scalars: A * B - C there, taken out of Montgomery form. Z(x) = x^n - 1 is the constant -2
 //    on that coset; snarkjs folds 1/Z into the H points of the key, so nothing divides here.
-std::vector<U256> h_scalars(const ZKey& zk, const std::vector<U256>& w, int threads, Timings* tm) {
+BigVec<U256> h_scalars(const ZKey& zk, const BigVec<U256>& w, int threads, Timings* tm) {
   PhaseTimer timer;
   const size_t n = zk.domain_size;
-  std::vector<Fr> A(n, Fr::zero()), B(n, Fr::zero()), C(n);
+  BigVec<Fr> A(n, Fr::zero()), B(n, Fr::zero()), C(n);
 
   // Each thread owns a range of constraints and scans the whole (memory-mapped) coefficient list
   // for them: no locking, no merging, and no assumption that the list is sorted.
@@ -108,9 +108,9 @@ std::vector<U256> h_scalars(const ZKey& zk, const std::vector<U256>& w, int thre
 
   const Fr inc = zk.power == FR_TWO_ADICITY ? Fr::from_u64(25) : fr_root_of_unity(zk.power + 1);
   // ifft's 1/n folded into the coset shift: coefficient i times inc^i / n (one table for A, B, C)
-  std::vector<Fr> shift(n);
+  BigVec<Fr> shift(n);
   powers_table(shift.data(), n, inv(Fr::from_u64(n)), inc, threads);
-  for (std::vector<Fr>* v : {&A, &B, &C}) {
+  for (BigVec<Fr>* v : {&A, &B, &C}) {
     ntt_unscaled(v->data(), zk.power, true, threads);
     Fr* x = v->data();
     parallel_for(threads, n, [&](size_t b, size_t e, int) {
@@ -118,7 +118,7 @@ std::vector<U256> h_scalars(const ZKey& zk, const std::vector<U256>& w, int thre
     });
     ntt(v->data(), zk.power, false, threads);
   }
-  std::vector<U256> out(n);
+  BigVec<U256> out(n);
   parallel_for(threads, n, [&](size_t b, size_t e, int) {
     for (size_t i = b; i < e; i++) out[i] = (A[i] * B[i] - C[i]).to_u256();
   });
@@ -132,11 +132,11 @@ std::vector<U256> h_scalars(const ZKey& zk, const std::vector<U256>& w, int thre
 //   pi_b = beta2 + sum_i w_i B2_i + s delta2                       (G2)
 //   pib1 = beta1 + sum_i w_i B1_i + s delta1                       (pi_b's G1 twin)
 //   pi_c = sum_{i > nPublic} w_i C_i + sum_j h_j H_j + s pi_a + r pib1 - r s delta1
-Proof prove(const ZKey& zk, const std::vector<U256>& w, const U256& r, const U256& s, int threads, Timings* tm) {
+Proof prove(const ZKey& zk, const BigVec<U256>& w, const U256& r, const U256& s, int threads, Timings* tm) {
   if (w.size() != zk.n_vars) {
     throw InputError("invalid witness length: the circuit has " + std::to_string(zk.n_vars) + " variables, the witness " + std::to_string(w.size()));
   }
-  std::vector<U256> h = h_scalars(zk, w, threads, tm);
+  BigVec<U256> h = h_scalars(zk, w, threads, tm);
   MsmOptions opt;
   opt.threads = threads;
   opt.group = true;  // witness values repeat (copies, padding, flags): merge equal scalars first
@@ -234,7 +234,7 @@ std::string proof_json(const Proof& p) {
   return s;
 }
 
-std::string public_json(const std::vector<U256>& w, uint32_t n_public) {
+std::string public_json(const BigVec<U256>& w, uint32_t n_public) {
   if (n_public == 0) return "[]";
   std::string s = "[\n";
   for (uint32_t i = 1; i <= n_public; i++) s += " " + q(u256_to_decimal(w[i])) + (i < n_public ? ",\n" : "\n");

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "bigbuf.hpp"
 #include "binfile.hpp"
 #include "curve.hpp"
 
@@ -41,10 +42,10 @@ struct Proof {
 
 // The scalars of the H multi-exponentiation (plain form, domain_size of them): the QAP's
 // A(x) B(x) - C(x) evaluated on the coset, exactly as snarkjs computes them (see prover.cpp).
-std::vector<U256> h_scalars(const ZKey& zk, const std::vector<U256>& w, int threads, Timings* t);
+BigVec<U256> h_scalars(const ZKey& zk, const BigVec<U256>& w, int threads, Timings* t);
 
 // A proof with blinding factors r and s (plain values < r).
-Proof prove(const ZKey& zk, const std::vector<U256>& w, const U256& r, const U256& s, int threads, Timings* t);
+Proof prove(const ZKey& zk, const BigVec<U256>& w, const U256& r, const U256& s, int threads, Timings* t);
 
 // A uniformly random nonzero scalar < r from the OS's CSPRNG (getrandom(2), else /dev/urandom).
 U256 random_scalar();
@@ -52,7 +53,7 @@ U256 random_scalar();
 // snarkjs's JSON for a proof ({"pi_a": [...], ..., "protocol": "groth16", "curve": "bn128"}) and
 // for public signals (witness values 1..nPublic), as JSON.stringify(x, null, 1) lays them out.
 std::string proof_json(const Proof& p);
-std::string public_json(const std::vector<U256>& w, uint32_t n_public);
+std::string public_json(const BigVec<U256>& w, uint32_t n_public);
 
 // Writes a file atomically: a temporary file in the same directory, then rename(2).
 void write_file_atomic(const std::string& path, const std::string& content);

@@ -2,7 +2,7 @@
 // JS bigints, ffjavascript and snarkjs. Not part of proving.
 //
 //   test arith            one command per stdin line, one answer per stdout line (below)
-//   test msm-zkey <zkey> <section 5..9> <scalars.bin> [--threads N] [--window C] [--affine 0|1] [--group 0|1]
+//   test msm-zkey <zkey> <section 5..9> <scalars.bin> [--threads N] [--window C] [--affine 0|1] [--group 0|1] [--endo -1|0|1]
 //                         MSM of a key's point section with plain 32-byte little-endian scalars
 //                         (one per point); prints the affine result like `arith` does
 //   test h <zkey> <wtns> <out.bin> [--threads N]
@@ -15,12 +15,18 @@
 // `arith` lines: numbers are decimal; a G1 point is "x y", a G2 point "x0 x1 y0 y1" (plain
 // coordinates), (0, 0) being the point at infinity, as in a .zkey.
 //   fq_add|fq_sub|fq_mul a b     fq_sqr|fq_inv|fq_neg a      (same with fr_)
+//   fq_vinv a       the variable-time inverse (binary extended Euclid) the MSM uses
 //   fq2_add|fq2_sub|fq2_mul a0 a1 b0 b1     fq2_sqr|fq2_inv|fq2_neg a0 a1
 //   g1_add P Q      Jacobian + Jacobian (each input given a Z other than 1)
 //   g1_madd P Q     Jacobian + affine
 //   g1_dbl P        g1_neg P        g1_mul P k        g1_oncurve P (prints 1 or 0)
 //   g2_... the same on G2
 //   g1_msm|g2_msm <window 0=auto> <affine -1|0|1> <threads> <group 0|1> <n> P1 k1 ... Pn kn
+//   g1_msmx|g2_msmx <window> <affine> <threads> <group> <endo -1|0|1> <n> P1 k1 ... Pn kn
+//                   the same with the endomorphism split chosen (-1 by the cost model, as g1_msm)
+//   g1_endo P       phi(P) = (beta x, y)        g2_endo P     psi(P) (untwist-Frobenius-twist)
+//   g1_split k      the endomorphism split of k mod r: "k1 k2" (signed decimals), k = k1 + k2 lambda
+//   g2_split k      the same with mu (k = k1 + k2 mu mod r)
 //   fr_fft|fr_ifft <threads> <n> v1 ... vn
 //   fr_root k       Fr.w[k]
 // Answers are decimal values separated by spaces, or "error <message>".
@@ -160,12 +166,28 @@ std::string group_op(const std::string& op, Args& a) {
     a.done();
     return on_curve(p) ? "1" : "0";
   }
-  if (op == "msm") {
+  if (op == "endo") {
+    Affine<F> p = point_arg<F>(a);
+    a.done();
+    return show(Endo<F>::map(p));
+  }
+  if (op == "split") {
+    const U256 k = reduce_scalar(a.num());
+    a.done();
+    const EndoSplit sp = endo_split(k, Endo<F>::lattice());
+    auto dec = [](u128 v, bool negative) {
+      const std::string d = u256_to_decimal(U256{{(uint64_t)v, (uint64_t)(v >> 64), 0, 0}});
+      return negative && v != 0 ? "-" + d : d;
+    };
+    return dec(sp.k1, sp.neg1) + " " + dec(sp.k2, sp.neg2);
+  }
+  if (op == "msm" || op == "msmx") {
     MsmOptions opt;
     opt.window = (int)a.integer();
     opt.affine = (int)a.integer();
     opt.threads = (int)a.integer();
     opt.group = a.integer() != 0;
+    if (op == "msmx") opt.endo = (int)a.integer();
     const long n = a.integer();
     if (n < 0 || n > 10000000) throw InputError("bad n");
     std::vector<uint8_t> bases;
@@ -188,10 +210,10 @@ std::string field_op(const std::string& op, Args& a) {
     a.done();
     return show(op == "add" ? x + y : op == "sub" ? x - y : x * y);
   }
-  if (op == "sqr" || op == "inv" || op == "neg") {
+  if (op == "sqr" || op == "inv" || op == "neg" || op == "vinv") {
     F x = field_arg<P>(a);
     a.done();
-    return show(op == "sqr" ? sqr(x) : op == "inv" ? inv(x) : -x);
+    return show(op == "sqr" ? sqr(x) : op == "inv" ? inv(x) : op == "vinv" ? inv_vartime(x) : -x);
   }
   throw InputError("unknown field operation " + op);
 }
@@ -281,13 +303,14 @@ std::vector<U256> read_scalars(const std::string& path, size_t n) {
   return v;
 }
 
-void write_elements(const std::string& path, const std::vector<U256>& v) {
+template <class Vec>
+void write_elements(const std::string& path, const Vec& v) {
   std::string s(v.size() * 32, '\0');
   for (size_t i = 0; i < v.size(); i++) u256_store_le(v[i], (uint8_t*)&s[i * 32]);
   write_file_atomic(path, s);
 }
 
-// Splits off --threads / --window / --affine / --inverse.
+// Splits off --threads / --window / --affine / --group / --endo / --inverse.
 struct FileOpts {
   std::vector<std::string> pos;
   MsmOptions msm;
@@ -306,6 +329,7 @@ FileOpts file_opts(int argc, char** argv) {
     else if (a == "--window") o.msm.window = (int)val();
     else if (a == "--affine") o.msm.affine = (int)val();
     else if (a == "--group") o.msm.group = val() != 0;
+    else if (a == "--endo") o.msm.endo = (int)val();
     else if (a == "--inverse") o.inverse = true;
     else o.pos.push_back(a);
   }

@@ -22,6 +22,12 @@ import {
 // Field and curve arithmetic of zkmargin-prover (through `test arith`) against JS bigints and
 // ffjavascript, on random and edge values.
 
+// BN254's parameter u: r = 36u^4 + 36u^3 + 18u^2 + 6u + 1, q = 36u^4 + 36u^3 + 24u^2 + 6u + 1; the
+// eigenvalues of the G1 and G2 endomorphisms (checked below).
+const u = 4965661367192848881n;
+const LAMBDA = 36n * u ** 3n + 18n * u ** 2n + 6n * u + 1n;
+const MU = 6n * u ** 2n;
+
 /** Elements of [0, p): edge values half of the time. */
 const arbElem = (p: bigint) =>
   fc.oneof(
@@ -74,6 +80,7 @@ describe("native prover: field and curve arithmetic", function () {
             assert.deepEqual(await A.nums(`${name}_neg ${a}`), [mod(-a, p)]);
             const [i] = await A.nums(`${name}_inv ${a}`);
             assert.equal(i, modinv(a, p));
+            assert.deepEqual(await A.nums(`${name}_vinv ${a}`), [i], "variable-time inverse (binary extended Euclid)");
             if (a !== 0n) assert.equal(mod(i! * a, p), 1n);
           }),
           { numRuns: 200 },
@@ -220,18 +227,78 @@ describe("native prover: field and curve arithmetic", function () {
     assert.deepEqual(nativeCoords(await A.nums("g2_dbl 5 6 0 0")), []);
   });
 
+  // ------------------------------------------------------------------------------ endomorphisms
+  describe("endomorphisms: GLV on g1, GLS on g2 (native/src/endo.hpp)", () => {
+    const BOUND = 2n ** 126n;
+    const abs = (x: bigint) => (x < 0n ? -x : x);
+
+    it("u gives BN254's r and q; lambda is a cube root of unity mod r, mu = q mod r a primitive 12th root", () => {
+      assert.equal(36n * u ** 4n + 36n * u ** 3n + 18n * u ** 2n + 6n * u + 1n, R);
+      assert.equal(36n * u ** 4n + 36n * u ** 3n + 24n * u ** 2n + 6n * u + 1n, Q);
+      assert.equal(mod(LAMBDA * LAMBDA + LAMBDA + 1n, R), 0n);
+      assert.equal(MU, mod(Q, R));
+      assert.equal(mod(MU ** 4n - MU ** 2n + 1n, R), 0n);
+      assert.notEqual(mod(MU ** 6n, R), 1n);
+    });
+
+    for (const [g, m, name] of [
+      ["g1", LAMBDA, "phi(x, y) = (beta x, y) is multiplication by lambda"],
+      ["g2", MU, "psi (untwist-Frobenius-twist) is multiplication by mu = 6u^2"],
+    ] as const) {
+      it(`${g}: ${name} (random points, the generator, infinity; the image is on the curve)`, async () => {
+        const G = g === "g1" ? curve.G1 : curve.G2;
+        const str = (c: bigint[]) => (c.length ? c.join(" ") : g === "g1" ? "0 0" : "0 0 0 0");
+        await fc.assert(
+          fc.asyncProperty(fc.oneof(fc.constantFrom(1n, 2n, R - 1n), fc.bigInt({ min: 1n, max: R - 1n })), async (k) => {
+            const p = coords(G, G.timesScalar(G.g, k));
+            const img = nativeCoords(await A.nums(`${g}_endo ${str(p)}`));
+            assert.deepEqual(img, coords(G, G.timesScalar(G.g, mod(k * m, R))), `k=${k}`);
+            assert.deepEqual(await A.nums(`${g}_oncurve ${str(img)}`), [1n]);
+          }),
+          { numRuns: 40 },
+        );
+        assert.deepEqual(nativeCoords(await A.nums(`${g}_endo ${str([])}`)), []);
+      });
+
+      it(`${g}: the split k = k1 + k2 ${g === "g1" ? "lambda" : "mu"} (mod r) with |k1|, |k2| < 2^126, on edge and random scalars`, async () => {
+        const edges = [0n, 1n, 2n, 3n, R - 1n, R - 2n, (R - 1n) / 2n, (R + 1n) / 2n, m, m + 1n, m - 1n, R - m, 2n * m, mod(m * m, R), 2n ** 64n, 2n ** 125n, 2n ** 126n, 2n ** 127n, 2n ** 128n - 1n, 2n ** 253n, R, R + 5n, 2n ** 256n - 1n];
+        const check = async (k: bigint) => {
+          const [k1, k2] = await A.nums(`${g}_split ${k}`);
+          assert.equal(mod(k1! + k2! * m, R), mod(k, R), `k=${k}: ${k1} + ${k2} m`);
+          assert.ok(abs(k1!) < BOUND && abs(k2!) < BOUND, `k=${k}: |k1|, |k2| < 2^126 (${k1}, ${k2})`);
+          return [k1!, k2!];
+        };
+        for (const k of edges) await check(k);
+        // small and negative scalars stay one part: k1 = k (or -(r - k)), k2 = 0
+        assert.deepEqual(await check(12345n), [12345n, 0n]);
+        assert.deepEqual(await check(R - 7n), [-7n, 0n]);
+        assert.deepEqual(await check(m), [0n, 1n]);
+        await fc.assert(fc.asyncProperty(fc.bigInt({ min: 0n, max: R - 1n }), async (k) => void (await check(k))), { numRuns: 400 });
+      });
+    }
+  });
+
   // ------------------------------------------------------------------------------ MSM
   describe("MSM on explicit points (every window / bucket / grouping mode)", () => {
-    // window (0 = auto), buckets (-1 auto, 0 Jacobian, 1 batch-affine), threads, group equal scalars
+    // window (0 = auto), buckets (-1 auto, 0 Jacobian, 1 batch-affine), threads, group equal scalars,
+    // endomorphism split (-1 by the cost model, 0 never, 1 always)
     const MODES = [
-      [0, -1, 1, 0],
-      [0, -1, 2, 1],
-      [2, 0, 1, 0],
-      [3, 1, 2, 1],
-      [5, 1, 3, 0],
-      [11, 1, 2, 1],
-      [4, 0, 4, 1],
+      [0, -1, 1, 0, -1],
+      [0, -1, 2, 1, -1],
+      [2, 0, 1, 0, 0],
+      [3, 1, 2, 1, 0],
+      [5, 1, 3, 0, 1],
+      [11, 1, 2, 1, 1],
+      [4, 0, 4, 1, 1],
+      [0, -1, 2, 1, 1],
+      [0, 1, 1, 0, 0],
+      [12, 1, 1, 0, 1],
     ] as const;
+    /** g1_msm (endomorphism by the cost model) in the auto mode, g1_msmx with it chosen otherwise. */
+    const msmLine = (g: string, [w, aff, th, grp, endo]: readonly number[], terms: string[]) =>
+      endo === -1
+        ? `${g}_msm ${w} ${aff} ${th} ${grp} ${terms.length} ${terms.join(" ")}`
+        : `${g}_msmx ${w} ${aff} ${th} ${grp} ${endo} ${terms.length} ${terms.join(" ")}`;
 
     for (const g of ["g1", "g2"] as const) {
       it(`${g}: random terms with repeated, opposite and infinite points, zero and huge scalars`, async () => {
@@ -240,16 +307,21 @@ describe("native prover: field and curve arithmetic", function () {
         const pool = [0n, 1n, 2n, 7n, R - 1n, R - 2n, 123456789n, 2n ** 200n + 3n].map((k) => ({ k, c: coords(G, G.timesScalar(G.g, k)) }));
         const arbTerm = fc.record({
           p: fc.integer({ min: 0, max: pool.length - 1 }),
-          k: fc.oneof(fc.constantFrom(0n, 1n, 2n, 3n, R - 1n, R, 2n ** 256n - 1n), fc.bigInt({ min: 0n, max: 64n }), fc.bigInt({ min: 0n, max: R - 1n })),
+          // with the endomorphism's eigenvalues and the split's edges (parts of 0, of 2^126)
+          k: fc.oneof(
+            fc.constantFrom(0n, 1n, 2n, 3n, R - 1n, R, 2n ** 256n - 1n, LAMBDA, R - LAMBDA, MU, MU + 1n, 2n ** 126n, 2n ** 127n + 1n),
+            fc.bigInt({ min: 0n, max: 64n }),
+            fc.bigInt({ min: 0n, max: R - 1n }),
+          ),
         });
         await fc.assert(
-          fc.asyncProperty(fc.array(arbTerm, { maxLength: 40 }), fc.constantFrom(...MODES), async (terms, [w, aff, th, grp]) => {
+          fc.asyncProperty(fc.array(arbTerm, { maxLength: 40 }), fc.constantFrom(...MODES), async (terms, mode) => {
             let want = 0n;
             for (const t of terms) want = mod(want + pool[t.p]!.k * t.k, R);
-            const line = `${g}_msm ${w} ${aff} ${th} ${grp} ${terms.length} ${terms.map((t) => `${str(pool[t.p]!.c)} ${t.k}`).join(" ")}`;
-            assert.deepEqual(nativeCoords(await A.nums(line)), coords(G, G.timesScalar(G.g, want)), `mode ${w}/${aff}/${th}/${grp}`);
+            const line = msmLine(g, mode, terms.map((t) => `${str(pool[t.p]!.c)} ${t.k}`));
+            assert.deepEqual(nativeCoords(await A.nums(line)), coords(G, G.timesScalar(G.g, want)), `mode ${mode.join("/")}`);
           }),
-          { numRuns: 60 },
+          { numRuns: 80 },
         );
       });
 
@@ -266,9 +338,9 @@ describe("native prover: field and curve arithmetic", function () {
           [Array(50).fill(P), Array(50).fill(1n), 50n],
         ];
         for (const [pts, ks, total] of cases) {
-          for (const [w, aff, th, grp] of MODES) {
-            const line = `${g}_msm ${w} ${aff} ${th} ${grp} ${pts.length} ${pts.map((p, i) => `${s(p)} ${ks[i]}`).join(" ")}`;
-            assert.deepEqual(nativeCoords(await A.nums(line)), coords(G, G.timesScalar(G.g, mod(99n * total, R))), `${line.slice(0, 60)}... mode ${w}/${aff}/${th}/${grp}`);
+          for (const mode of MODES) {
+            const line = msmLine(g, mode, pts.map((p, i) => `${s(p)} ${ks[i]}`));
+            assert.deepEqual(nativeCoords(await A.nums(line)), coords(G, G.timesScalar(G.g, mod(99n * total, R))), `${line.slice(0, 60)}... mode ${mode.join("/")}`);
           }
         }
       });

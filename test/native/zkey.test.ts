@@ -82,6 +82,12 @@ describe("native prover: MSM, NTT and H on the small proving key", function () {
       assert.deepEqual(msm(section, scalars, "--affine", "1", "--window", "16"), want, "affine buckets, c = 16");
       assert.deepEqual(msm(section, scalars, "--group", "1"), want, "equal scalars merged");
       assert.deepEqual(msm(section, scalars, "--group", "1", "--affine", "0", "--threads", "3"), want, "equal scalars merged, Jacobian buckets");
+      // the endomorphism split (GLV / GLS), forced on and off, in several bucket modes
+      assert.deepEqual(msm(section, scalars, "--endo", "1"), want, "endomorphism split");
+      assert.deepEqual(msm(section, scalars, "--endo", "1", "--group", "1", "--threads", "1"), want, "endomorphism split, equal scalars merged, 1 thread");
+      assert.deepEqual(msm(section, scalars, "--endo", "1", "--affine", "0", "--window", "7", "--threads", "3"), want, "endomorphism split, Jacobian buckets, c = 7");
+      assert.deepEqual(msm(section, scalars, "--endo", "1", "--affine", "1", "--window", "15", "--group", "1"), want, "endomorphism split, affine buckets, c = 15");
+      assert.deepEqual(msm(section, scalars, "--endo", "0", "--group", "1"), want, "no endomorphism split");
     });
   }
 
@@ -135,6 +141,8 @@ describe("native prover: MSM, NTT and H on the small proving key", function () {
     const want = coords(curve.G1, await curve.G1.multiExpAffine(zk.get(9)!, hNative));
     assert.deepEqual(msm(9, "h-scalars.bin"), want);
     assert.deepEqual(msm(9, "h-scalars.bin", "--affine", "0", "--threads", "2"), want);
+    assert.deepEqual(msm(9, "h-scalars.bin", "--endo", "1", "--threads", "2"), want);
+    assert.deepEqual(msm(9, "h-scalars.bin", "--endo", "0", "--threads", "1"), want);
   });
 
   it("MSM with all-zero scalars is the point at infinity; a wrong scalar file is refused", () => {
