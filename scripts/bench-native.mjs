@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Native prover vs snarkjs, side by side (issue 10). `node scripts/bench-native.mjs [--configs small,standard,large] [--runs 3] [--build-witness]`
-// or as part of `npm run bench` (measureNative). Uses the built SDK (dist/) and the native binary
+// Native prover vs snarkjs, side by side (issue 10). `node scripts/bench-native.mjs [--configs small,standard,large] [--runs 3] [--build-witness]
+// [--rapidsnark /path/to/prover]` or as part of `npm run bench` (measureNative). Uses the built SDK (dist/) and the native binary
 // (native/build, `npm run build:native`).
 //
 // For each configuration with a setup (small and standard are set up if missing; large is timed only
@@ -11,8 +11,12 @@
 //   - snarkjs groth16.prove on that witness file, in a child process (so its peak memory is its own);
 //   - the native prover on the same zkey and witness file (wall time, its phase timings, peak memory);
 //   - proveMargin with the native prover, as a caller uses it (engine, params tree, witness, native
-//     proof, verification against the key, bundle).
-// Runs alternate between the provers. Writes bench/results/native.json.
+//     proof, verification against the key, bundle);
+//   - with --rapidsnark <path> (or ZKMARGIN_RAPIDSNARK=<path>): iden3 rapidsnark's `prover` binary on
+//     the same zkey and witness file, right after the native prover in each run (its proof must
+//     verify too), and the ratio native / rapidsnark. rapidsnark is not shipped: build it yourself.
+// Runs alternate between the provers; each run records the load average (1 min) before it. Writes
+// bench/results/native.json.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
@@ -79,7 +83,7 @@ function syntheticMarket({ groups, perGroup, assets }) {
 const COLLATERAL_AMOUNTS = { USDC: "2000000", USDT: "250000", ETH: "20", WBTC: "1.5", stETH: "10", DAI: "100000", SOL: "500", BNB: "50", LINK: "1000" };
 const MULTIPLES = [1, -0.5, -1, 1, 0.5, -0.25, 0.75, -0.5];
 
-async function fullBook(config, sdk) {
+export async function fullBook(config, sdk) {
   const market = syntheticMarket({ groups: Math.max(8, config.groupSlots), perGroup: config.positionSlots / config.groupSlots, assets: Math.max(9, config.collateralSlots) });
   const params = sdk.parseRiskParams(sdk.buildRiskParams(market).params);
   const spots = new Map(market.underlyings.map((u) => [u.symbol, Number(u.spot)]));
@@ -128,7 +132,13 @@ function snarkjsProve(zkey, wtns) {
   return JSON.parse(r.stdout);
 }
 
-export async function measureNative({ configs = ["small", "standard", "large"], runs = 3, buildWitness = false, log = (m) => process.stderr.write(`${m}\n`) } = {}) {
+export async function measureNative({
+  configs = ["small", "standard", "large"],
+  runs = 3,
+  buildWitness = false,
+  rapidsnark = process.env.ZKMARGIN_RAPIDSNARK || undefined,
+  log = (m) => process.stderr.write(`${m}\n`),
+} = {}) {
   const { getConfig } = await dist("src/config/circuits.js");
   const { setupCircuit, findSetup, provingArtifacts, releaseCurve } = await dist("setup/groth16.js");
   const { nativeProverStatus } = await dist("src/prove/native.js");
@@ -144,7 +154,8 @@ export async function measureNative({ configs = ["small", "standard", "large"], 
   };
   const status = nativeProverStatus();
   const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
-  const out = { machine, native: status, runs, configs: {} };
+  const out = { machine, native: status, rapidsnark: rapidsnark ?? null, runs, configs: {} };
+  if (rapidsnark && !existsSync(rapidsnark)) throw new Error(`rapidsnark prover not found at ${rapidsnark}`);
   if (!status.available) {
     log(`native: not available (${status.reason}); nothing to compare`);
     return out;
@@ -174,8 +185,9 @@ export async function measureNative({ configs = ["small", "standard", "large"], 
       }
       const calc = nativeWitnessStatus(config);
       if (!calc.available) log(`${name}: native witness: ${calc.reason}`);
-      const res = { snarkjs: [], snarkjsPeakKb: [], native: [], nativePeakKb: [], nativePhases: [], proveMargin: [], nativeWitness: [], nativeWitnessCalcMs: [] };
+      const res = { snarkjs: [], snarkjsPeakKb: [], native: [], nativePeakKb: [], nativePhases: [], proveMargin: [], nativeWitness: [], nativeWitnessCalcMs: [], rapidsnark: [], rapidsnarkPeakKb: [], load: [] };
       for (let i = 0; i < runs; i++) {
+        res.load.push(round(os.loadavg()[0], 2));
         if (calc.available) {
           const file = join(tmp, `${name}-native.wtns`);
           const t = performance.now();
@@ -196,11 +208,18 @@ export async function measureNative({ configs = ["small", "standard", "large"], 
         if (phases) res.nativePhases.push(phases);
         const ok = await snarkjs.groth16.verify(vkey, JSON.parse(readFileSync(pubFile, "utf8")), JSON.parse(readFileSync(proofFile, "utf8")));
         if (!ok) throw new Error(`${name}: the native proof does not verify`);
+        if (rapidsnark) {
+          const rs = timeCommand(rapidsnark, [artifacts.zkey, wtnsFile, proofFile, pubFile]);
+          res.rapidsnark.push(rs.seconds);
+          if (rs.peakKb) res.rapidsnarkPeakKb.push(rs.peakKb);
+          const rsOk = await snarkjs.groth16.verify(vkey, JSON.parse(readFileSync(pubFile, "utf8")), JSON.parse(readFileSync(proofFile, "utf8")));
+          if (!rsOk) throw new Error(`${name}: the rapidsnark proof does not verify`);
+        }
         const t = performance.now();
         const r = await proveMargin({ params: book.params, portfolio: book.portfolio, healthBps: book.healthBps, context: 1n, config, artifacts, tree, prover: "native" });
         res.proveMargin.push((performance.now() - t) / 1000);
         if (r.bundle.prover !== "native") throw new Error(`${name}: proveMargin did not use the native prover`);
-        log(`${name}: run ${i + 1}/${runs}: snarkjs ${fmtS(s.seconds)} (${fmtMiB(s.maxRssKb)}), native ${fmtS(n.seconds)}${n.peakKb ? ` (${fmtMiB(n.peakKb)})` : ""}, proveMargin native ${fmtS(res.proveMargin.at(-1))}${calc.available ? `, native witness ${fmtS(res.nativeWitness.at(-1))}` : ""}`);
+        log(`${name}: run ${i + 1}/${runs} (load ${res.load.at(-1)}): snarkjs ${fmtS(s.seconds)} (${fmtMiB(s.maxRssKb)}), native ${fmtS(n.seconds)}${n.peakKb ? ` (${fmtMiB(n.peakKb)})` : ""}${rapidsnark ? `, rapidsnark ${fmtS(res.rapidsnark.at(-1))} (native / rapidsnark ${(n.seconds / res.rapidsnark.at(-1)).toFixed(2)}x)` : ""}, proveMargin native ${fmtS(res.proveMargin.at(-1))}${calc.available ? `, native witness ${fmtS(res.nativeWitness.at(-1))}` : ""}`);
       }
       const phaseMedians = {};
       for (const k of Object.keys(res.nativePhases[0] ?? {})) {
@@ -215,6 +234,10 @@ export async function measureNative({ configs = ["small", "standard", "large"], 
         snarkjsProve: { median: round(median(res.snarkjs)), runs: res.snarkjs.map((x) => round(x)) },
         nativeProve: { median: round(median(res.native)), runs: res.native.map((x) => round(x)) },
         ratio: round(median(res.native) / median(res.snarkjs)),
+        rapidsnarkProve: rapidsnark ? { median: round(median(res.rapidsnark)), runs: res.rapidsnark.map((x) => round(x)), peakMemoryKb: Math.max(...res.rapidsnarkPeakKb) } : null,
+        ratioRapidsnark: rapidsnark ? round(median(res.native) / median(res.rapidsnark)) : null,
+        ratioRapidsnarkPerRun: rapidsnark ? res.native.map((x, k) => round(x / res.rapidsnark[k])) : null,
+        loadAverage: res.load,
         proveMarginNative: { median: round(median(res.proveMargin)), runs: res.proveMargin.map((x) => round(x)) },
         peakMemoryKb: { snarkjs: Math.max(...res.snarkjsPeakKb), native: res.nativePeakKb.length ? Math.max(...res.nativePeakKb) : null },
         nativePhasesMs: phaseMedians,
@@ -229,14 +252,17 @@ export async function measureNative({ configs = ["small", "standard", "large"], 
 }
 
 export function nativeTable(r) {
-  const lines = [`Native prover vs snarkjs (${r.machine.cpus} cores, ${r.machine.model}; median of ${r.runs}; witness excluded except proveMargin)`, ""];
-  lines.push("| Configuration | Full book | snarkjs prove | native prove | ratio | proveMargin (native, all in) | witness wasm / native (process) | peak memory snarkjs / native | target |");
-  lines.push("|---|---|---|---|---|---|---|---|---|");
+  const rs = Boolean(r.rapidsnark);
+  const lines = [`Native prover vs snarkjs${rs ? " and rapidsnark" : ""} (${r.machine.cpus} cores, ${r.machine.model}; median of ${r.runs}; witness excluded except proveMargin)`, ""];
+  lines.push(`| Configuration | Full book | snarkjs prove | native prove | ratio |${rs ? " rapidsnark prove | native / rapidsnark |" : ""} proveMargin (native, all in) | witness wasm / native (process) | peak memory snarkjs / native | load average | target |`);
+  lines.push(`|---|---|---|---|---|${rs ? "---|---|" : ""}---|---|---|---|---|`);
   for (const [name, c] of Object.entries(r.configs)) {
     if (c.skipped) {
-      lines.push(`| ${name} | ${c.skipped} | | | | | | | |`);
+      lines.push(`| ${name} | ${c.skipped} | | | |${rs ? " | |" : ""} | | | | |`);
       continue;
     }
+    const rsCells = rs ? ` ${c.rapidsnarkProve ? fmtS(c.rapidsnarkProve.median) : "n/a"} | ${c.ratioRapidsnark !== null ? `${c.ratioRapidsnark.toFixed(2)}x` : "n/a"} |` : "";
+    const load = c.loadAverage?.length ? `${Math.min(...c.loadAverage).toFixed(1)}-${Math.max(...c.loadAverage).toFixed(1)}` : "";
     const t = c.targets;
     const nw = c.nativeWitness?.median;
     const target = [
@@ -245,7 +271,7 @@ export function nativeTable(r) {
       t.witness && nw !== undefined ? `witness ≤ ${fmtS(t.witness)} ${nw <= t.witness ? "✔" : "✘"}` : "",
     ].filter(Boolean).join("; ");
     lines.push(
-      `| ${name} | ${c.book.collateral} / ${c.book.positions} | ${fmtS(c.snarkjsProve.median)} | ${fmtS(c.nativeProve.median)} | ${c.ratio.toFixed(2)}x | ${fmtS(c.proveMarginNative.median)} | ${fmtS(c.witnessSeconds)} / ${nw !== undefined ? fmtS(nw) : "not built"} | ${fmtMiB(c.peakMemoryKb.snarkjs)} / ${c.peakMemoryKb.native ? fmtMiB(c.peakMemoryKb.native) : "n/a"} | ${target} |`,
+      `| ${name} | ${c.book.collateral} / ${c.book.positions} | ${fmtS(c.snarkjsProve.median)} | ${fmtS(c.nativeProve.median)} | ${c.ratio.toFixed(2)}x |${rsCells} ${fmtS(c.proveMarginNative.median)} | ${fmtS(c.witnessSeconds)} / ${nw !== undefined ? fmtS(nw) : "not built"} | ${fmtMiB(c.peakMemoryKb.snarkjs)} / ${c.peakMemoryKb.native ? fmtMiB(c.peakMemoryKb.native) : "n/a"} | ${load} | ${target} |`,
     );
   }
   return lines.join("\n");
@@ -256,13 +282,15 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   let configs;
   let runs = 3;
   let buildWitness = false;
+  let rapidsnark;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--configs" || args[i] === "--config") configs = args[++i].split(",");
     else if (args[i] === "--runs") runs = Number(args[++i]);
     else if (args[i] === "--build-witness") buildWitness = true;
+    else if (args[i] === "--rapidsnark") rapidsnark = args[++i];
     else throw new Error(`unknown argument ${args[i]}`);
   }
-  const r = await measureNative({ configs, runs, buildWitness });
+  const r = await measureNative({ configs, runs, buildWitness, ...(rapidsnark ? { rapidsnark } : {}) });
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   writeFileSync(join(root, "bench", "results", "native.json"), `${JSON.stringify(r, null, 2)}\n`);
   process.stdout.write(`${nativeTable(r)}\n`);
