@@ -8,9 +8,11 @@
 // "skipped"), `prove --config <name>` of the hedged demo book (prover auto: native when built) and
 // `verify` of that bundle. Each command runs --runs times, one after the other; the table shows
 // the minimum and the median (the machine's load average is recorded: on a busy machine the
-// minimum is the better estimate). Writes bench/results/cli.json. Needs dist/ (`npm run build`).
+// minimum is the better estimate) and, on Linux, the CPU time each process and its children used
+// (user + system, from /proc/self/stat's cutime + cstime: less sensitive to other load than the wall
+// time, though not immune). Writes bench/results/cli.json. Needs dist/ (`npm run build`).
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,10 +23,24 @@ const ex = (f) => join(root, "examples", f);
 /** Targets for whole `prove` processes (native prover), issue 15. */
 export const CLI_TARGETS = { "prove small": 1.2, "prove standard": 2.5 };
 
+/** CPU seconds of this process's waited-for children so far (Linux; undefined elsewhere). */
+function childrenCpu() {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from 3 on: cutime, cstime are 16, 17
+    return (Number(f[13]) + Number(f[14])) / 100; // USER_HZ: 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
 function time(bin, args) {
+  const c0 = childrenCpu();
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", env: { ...process.env, CI: "1" } });
-  return { seconds: (performance.now() - t0) / 1000, code: r.status, err: r.stderr };
+  const seconds = (performance.now() - t0) / 1000;
+  const c1 = childrenCpu();
+  return { seconds, cpu: c0 === undefined || c1 === undefined ? undefined : c1 - c0, code: r.status, err: r.stderr };
 }
 
 const median = (xs) => {
@@ -40,6 +56,7 @@ export async function measureCli({ runs = 5, bin = join(root, "bin", "zkmargin.j
   const rows = [];
   const measure = (name, args, expect = [0]) => {
     const seconds = [];
+    const cpu = [];
     for (let i = 0; i < runs; i++) {
       const r = time(bin, args);
       if (!expect.includes(r.code)) {
@@ -47,10 +64,12 @@ export async function measureCli({ runs = 5, bin = join(root, "bin", "zkmargin.j
         return { name, command: `zkmargin ${args.join(" ")}`, measured: false, exit: r.code, error: r.err.trim().split("\n").slice(-1)[0] ?? "" };
       }
       seconds.push(r.seconds);
+      if (r.cpu !== undefined) cpu.push(r.cpu);
     }
     const row = { name, command: `zkmargin ${args.join(" ")}`, measured: true, runs, min: round(Math.min(...seconds)), median: round(median(seconds)), seconds: seconds.map(round) };
+    if (cpu.length === runs) Object.assign(row, { cpuMin: round(Math.min(...cpu)), cpuMedian: round(median(cpu)) });
     if (CLI_TARGETS[name] !== undefined) row.target = { seconds: CLI_TARGETS[name], met: row.min <= CLI_TARGETS[name] };
-    log(`${name}: min ${row.min.toFixed(2)} s, median ${row.median.toFixed(2)} s`);
+    log(`${name}: min ${row.min.toFixed(2)} s, median ${row.median.toFixed(2)} s${row.cpuMedian !== undefined ? `, CPU ${row.cpuMedian.toFixed(2)} s` : ""}`);
     return row;
   };
   try {
@@ -98,12 +117,15 @@ export function cliTable(r) {
   const lines = [
     `CLI start-up: whole processes, ${r.runs} runs each (load average ${r.machine.loadavgBefore[0]} before, ${r.machine.loadavgAfter[0]} after; ${r.machine.cpus} cores)`,
     "",
-    "| command | min (s) | median (s) | target (s) |",
-    "|---|---:|---:|---:|",
+    "| command | min (s) | median (s) | CPU, median (s) | target (s) |",
+    "|---|---:|---:|---:|---:|",
   ];
   for (const row of r.rows) {
-    if (!row.measured) lines.push(`| ${row.name} | ${row.skipped ? `skipped: ${row.skipped}` : `failed (exit ${row.exit}): ${row.error}`} | | ${CLI_TARGETS[row.name] ?? ""} |`);
-    else lines.push(`| ${row.name} | ${row.min.toFixed(2)} | ${row.median.toFixed(2)} | ${row.target ? `${row.target.seconds}${row.target.met ? "" : " (missed)"}` : ""} |`);
+    if (!row.measured) lines.push(`| ${row.name} | ${row.skipped ? `skipped: ${row.skipped}` : `failed (exit ${row.exit}): ${row.error}`} | | | ${CLI_TARGETS[row.name] ?? ""} |`);
+    else {
+      const cpu = row.cpuMedian === undefined ? "" : row.cpuMedian.toFixed(2);
+      lines.push(`| ${row.name} | ${row.min.toFixed(2)} | ${row.median.toFixed(2)} | ${cpu} | ${row.target ? `${row.target.seconds}${row.target.met ? "" : " (missed)"}` : ""} |`);
+    }
   }
   return lines.join("\n");
 }
