@@ -21,13 +21,15 @@ export async function mochaGlobalSetup(): Promise<void> {
   // The two circuits compile at once (circom2 is single-threaded; each writes its own cache folder),
   // each in one circom run that also gives its lax twin (the circuit tests' assertion-free witness
   // generator, assembled from the same run's wat).
+  // The same run also writes the circuits' C++ for the native witness calculators below.
+  const nativeWitness = nativeProverStatus().available && process.env.ZKMARGIN_NATIVE_WITNESS !== "off";
   const t1 = Date.now();
-  await Promise.all(configs.map((c) => compileCircuit(c, { withLaxTwin: true })));
+  await Promise.all(configs.map((c) => compileCircuit(c, { withLaxTwin: true, withCpp: nativeWitness })));
   log(`compiled ${names.join(" and ")} (and their lax twins) in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
   // Setups one at a time: they share the dev powers of tau and use every core already.
   for (const c of configs) await setupCircuit(c);
-  if (nativeProverStatus().available && process.env.ZKMARGIN_NATIVE_WITNESS !== "off") {
-    // Native witness calculators: each in its own folder; their circom --c steps are single-threaded.
+  if (nativeWitness) {
+    // Native witness calculators: each in its own folder, from the C++ the compile step wrote.
     await Promise.all(
       configs.map((c) =>
         buildNativeWitness(c).catch((e: Error) => {
@@ -40,3 +42,24 @@ export async function mochaGlobalSetup(): Promise<void> {
   await releaseCurve();
   log(`small and small-verified compiled and set up in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
+
+/**
+ * With ZKMARGIN_TEST_TIMES=<file>, each test file's wall time (hooks included) is appended to
+ * <file> as one JSON line {file, seconds, start}: root hooks run once per file in parallel mode.
+ * For finding where the suite's time goes (not an assertion).
+ */
+const timesFile = process.env.ZKMARGIN_TEST_TIMES;
+let fileStart = 0;
+export const mochaHooks = timesFile
+  ? {
+      beforeAll(this: Mocha.Context) {
+        fileStart = Date.now();
+      },
+      async afterAll(this: Mocha.Context) {
+        const { appendFileSync } = await import("node:fs");
+        const root = this.test?.parent;
+        const file = root?.suites.find((s) => s.file)?.file ?? root?.file ?? "?";
+        appendFileSync(timesFile, `${JSON.stringify({ file: file.replace(`${process.cwd()}/`, ""), seconds: (Date.now() - fileStart) / 1000, start: fileStart })}\n`);
+      },
+    }
+  : {};

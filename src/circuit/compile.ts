@@ -76,6 +76,11 @@ export function runCircom(args: string[], cwd: string): Promise<string> {
   });
 }
 
+/** Where compileCircuit caches a configuration's compiled circuit. */
+export function compiledCircuitDir(config: CircuitConfig, hash = circuitHash(config)): string {
+  return join(cacheDir(), "circuits", `${config.name}-${hash.slice(0, 12)}`);
+}
+
 /**
  * Compile a configuration's circuit (r1cs, wasm, sym), cached under
  * <cache>/circuits/<name>-<hash>/: a second call is instant, a changed circuit is rebuilt.
@@ -83,16 +88,22 @@ export function runCircom(args: string[], cwd: string): Promise<string> {
  * forged or failing input still yields a full witness for the constraint check to judge; the r1cs
  * is the same one.
  */
-export async function compileCircuit(config: CircuitConfig, opts: { progress?: ProgressFn; lax?: boolean; withLaxTwin?: boolean } = {}): Promise<CompiledCircuit> {
+export async function compileCircuit(
+  config: CircuitConfig,
+  opts: { progress?: ProgressFn; lax?: boolean; withLaxTwin?: boolean; withCpp?: boolean } = {},
+): Promise<CompiledCircuit> {
   const progress = opts.progress ?? silent;
   const lax = opts.lax ?? false;
   const hash = circuitHash(config);
-  const dir = join(cacheDir(), "circuits", `${config.name}-${hash.slice(0, 12)}${lax ? "-lax" : ""}`);
+  const dir = `${compiledCircuitDir(config, hash)}${lax ? "-lax" : ""}`;
   const meta = join(dir, "meta.json");
   // withLaxTwin (tests): one circom run writes both the wasm and the wat, and the lax twin is
   // assembled from that wat, instead of a second full compile.
   const laxDir = `${dir}-lax`;
   const twin = !lax && (opts.withLaxTwin ?? false) && !existsSync(join(laxDir, "meta.json"));
+  // withCpp (tests, before buildNativeWitness): the same run also writes circom's C++ witness code,
+  // left in <dir>/cpp/ for buildNativeWitness to take (it then skips its own circom --c run).
+  const cpp = !lax && (opts.withCpp ?? false);
   if (!existsSync(meta) || twin) {
     mkdirSync(join(cacheDir(), "circuits"), { recursive: true });
     const tmp = `${dir}.tmp-${process.pid}`;
@@ -111,6 +122,7 @@ export async function compileCircuit(config: CircuitConfig, opts: { progress?: P
           join(tmp, "main.circom"),
           "--r1cs",
           ...(lax ? ["--wat"] : twin ? ["--wasm", "--wat"] : ["--wasm"]),
+          ...(cpp ? ["--c"] : []),
           "--sym",
           `--${config.optimization}`,
           ...libs.flatMap((l) => ["-l", l]),
@@ -134,6 +146,21 @@ export async function compileCircuit(config: CircuitConfig, opts: { progress?: P
       join(tmp, "meta.json"),
       JSON.stringify({ config: config.name, circuitHash: hash, constraints, power, compileSeconds: (Date.now() - start) / 1000 }, null, 2),
     );
+    if (cpp) {
+      // With --c, circom names every output main_c ("main" is reserved in C++): main_c.r1cs,
+      // main_c_js/main_c.wasm, main_c_cpp/. The files are the same as without --c; give them the
+      // usual names and keep the C++ folder as cpp/.
+      renameSync(join(tmp, "main_c_js"), join(tmp, "main_js"));
+      for (const [from, to] of [
+        ["main_c.r1cs", "main.r1cs"],
+        ["main_c.sym", "main.sym"],
+        ["main_js/main_c.wasm", "main_js/main.wasm"],
+        ["main_js/main_c.wat", "main_js/main.wat"],
+      ] as const) {
+        if (existsSync(join(tmp, from))) renameSync(join(tmp, from), join(tmp, to));
+      }
+      renameSync(join(tmp, "main_c_cpp"), join(tmp, "cpp"));
+    }
     if (twin) {
       const laxTmp = `${laxDir}.tmp-${process.pid}`;
       rmSync(laxTmp, { recursive: true, force: true });

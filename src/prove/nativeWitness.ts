@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { circuitHash, runCircom } from "../circuit/compile.js";
+import { circuitHash, compiledCircuitDir, runCircom } from "../circuit/compile.js";
 import { cacheDir, circuitsDir, commonAncestor, nodeModulesFor, packageRoot } from "../circuit/paths.js";
 import { CONFIGS, type CircuitConfig, mainCircomSource, VERIFIED_CONFIGS } from "../config/circuits.js";
 import { type ProgressFn, silent, timed } from "../util/progress.js";
@@ -312,6 +312,8 @@ export async function buildNativeWitness(config: CircuitConfig, opts: { progress
     optimization: config.optimization,
     hash,
     dir: nativeWitnessDir(config, hash),
+    // the C++ that compileCircuit's run wrote when asked (withCpp), if it is there
+    generated: join(compiledCircuitDir(config, hash), "cpp"),
   });
 }
 
@@ -333,6 +335,11 @@ export async function buildWitnessCalculator(args: {
   jobs?: number;
   /** Build with AddressSanitizer and UBSan (tests). */
   sanitize?: boolean;
+  /**
+   * A folder holding circom's C++ output for this very source and options (compileCircuit's
+   * withCpp): taken (moved) instead of running circom --c again, when it is there.
+   */
+  generated?: string;
 }): Promise<Built> {
   const { name, label, hash, dir } = args;
   const sanitize = args.sanitize ?? false;
@@ -360,9 +367,11 @@ export async function buildWitnessCalculator(args: {
     writeFileSync(join(tmp, "main.circom"), args.source);
     const cwd = commonAncestor([...args.libs, tmp]) ?? packageRoot();
     const t0 = Date.now();
-    await timed(progress, `generating the ${name} circuit's C++ witness code (circom --c --${args.optimization})`, () =>
-      runCircom([join(tmp, "main.circom"), "--c", `--${args.optimization}`, ...args.libs.flatMap((l) => ["-l", l]), "-o", tmp], cwd),
-    ).catch((e: Error) => failWith(`circom --c failed: ${firstError(e.message)}`));
+    if (args.generated && existsSync(args.generated)) renameSync(args.generated, join(tmp, "given_cpp"));
+    else
+      await timed(progress, `generating the ${name} circuit's C++ witness code (circom --c --${args.optimization})`, () =>
+        runCircom([join(tmp, "main.circom"), "--c", `--${args.optimization}`, ...args.libs.flatMap((l) => ["-l", l]), "-o", tmp], cwd),
+      ).catch((e: Error) => failWith(`circom --c failed: ${firstError(e.message)}`));
     const circomSeconds = (Date.now() - t0) / 1000;
     // circom names the files after the main file, "main" being reserved: main_c_cpp/main_c.{cpp,dat}
     const genDir = readdirSync(tmp).map((d) => join(tmp, d)).find((d) => d.endsWith("_cpp"));
