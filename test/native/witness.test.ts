@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import fc from "fast-check";
-import * as snarkjs from "snarkjs";
 import { compileCircuit, runCircom } from "../../src/circuit/compile.js";
 import { cacheDir, commonAncestor } from "../../src/circuit/paths.js";
 import { type CircuitConfig, getConfig, isVerifiedConfig } from "../../src/config/circuits.js";
@@ -38,11 +37,17 @@ const HALF = (P - 1n) / 2n;
 
 type Outcome = { ok: true; wtns: Buffer } | { ok: false; message: string };
 
+/**
+ * The wasm's witness, as snarkjs.wtns.calculate computes it (circom_runtime's calculateWTNSBin), from
+ * a calculator instantiated once per wasm (snarkjs.wtns.calculate reads and compiles the wasm on
+ * every call; an instance stays usable after a refused input).
+ */
+const wasmCalculators = new Map<string, Promise<{ calculateWTNSBin(input: unknown, sanityCheck?: number): Promise<Uint8Array> }>>();
 async function wasmWitness(wasm: string, input: unknown): Promise<Outcome> {
-  const w = { type: "mem" } as { type: "mem"; data?: Uint8Array };
+  let wc = wasmCalculators.get(wasm);
+  if (!wc) wasmCalculators.set(wasm, (wc = WitnessCalculatorBuilder(readFileSync(wasm))));
   try {
-    await snarkjs.wtns.calculate(input as Parameters<typeof snarkjs.wtns.calculate>[0], wasm, w);
-    return { ok: true, wtns: Buffer.from(w.data!) };
+    return { ok: true, wtns: Buffer.from(await (await wc).calculateWTNSBin(input)) };
   } catch (e) {
     return { ok: false, message: (e as Error).message };
   }
