@@ -101,9 +101,9 @@ function sections(buf: Buffer): Map<number, Buffer> {
     assert.ok(readFileSync(a).equals(readFileSync(b)));
   }
 
-  // The 2^15 case needs a 2^16 dev ptau (about a minute to make): ZKMARGIN_SLOW=1 only. CI checks the
-  // same chunked circuit hash (shared code, native/src/zkeyfile.cpp) on a 2^15 circuit in
-  // test/setup/phase2.test.ts.
+  // The 2^15 case needs a 2^16 dev ptau (about a minute to make): ZKMARGIN_SLOW=1 only (`npm run
+  // test:large` sets it), like test/setup/phase2.test.ts's 2^15 case, which checks the same chunked
+  // circuit hash (shared code, native/src/zkeyfile.cpp) on a ptau of exactly the circuit's power.
   for (const [name, n, ptauPower] of [
     ["chain20", 20, 6],
     ...(process.env.ZKMARGIN_SLOW === "1" ? ([["chain20000", 20000, 16]] as const) : []),
