@@ -30,8 +30,11 @@ const RUNTIME_SOURCES = ["fr.cpp", "calcwit.cpp", "driver.cpp"];
  */
 const GENERATED_FLAGS = ["-std=c++17", "-O1", "-w"];
 const RUNTIME_FLAGS = ["-std=c++17", "-O2", "-Wall", "-Wextra"];
-/** The tests' AddressSanitizer + UBSan build (ZKMARGIN_NATIVE_SANITIZE=1), for every object and the link. */
-const SANITIZE_FLAGS = ["-O1", "-g", "-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"];
+/**
+ * The tests' AddressSanitizer + UBSan build (ZKMARGIN_NATIVE_SANITIZE=1), for every object and the
+ * link: -O0 with line tables only (-g1), as scripts/build-native.mjs's sanitizer build.
+ */
+const SANITIZE_FLAGS = ["-O0", "-g1", "-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"];
 /** Bump when compactConstantCopies changes what it writes: it is part of every calculator's hash. */
 const REWRITE_VERSION = 2;
 /** Split the compacted generated code into parts of about this many bytes (each one g++ process). */
