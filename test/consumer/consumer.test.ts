@@ -2,10 +2,11 @@ import { strict as assert } from "node:assert";
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { basename, delimiter, dirname, join } from "node:path";
 import { circuitHash } from "../../src/circuit/compile.js";
 import { cacheDir } from "../../src/circuit/paths.js";
 import { getConfig } from "../../src/config/circuits.js";
+import { nativeProverStatus } from "../../src/prove/native.js";
 import { repoFile } from "../helpers.js";
 
 // The package as a consumer gets it: `npm pack` (dist/ is already built by `pretest`), installed
@@ -44,8 +45,11 @@ describe("consumer: the packed package installed into a fresh project (TypeScrip
 
   // The consumer's environment: no npm lifecycle variables of the repository's `npm test` (they
   // would point npm at this package), no repository bin folders on PATH (every tool must come from
-  // the consumer's node_modules), the native prover's build skipped (`ZKMARGIN_NATIVE=off`: it is
-  // tested in test/native/; this keeps the install fast) and the repository's cache (below).
+  // the consumer's node_modules) and the repository's cache (below). The install skips the native
+  // prover's build (`ZKMARGIN_NATIVE=off` for `npm install` only: the build is tested in
+  // test/native/; this keeps the install fast); when the repository's own build is there, it is
+  // copied where the install would have built it, so the consumer's programs prove natively, as
+  // they do after a normal install (snarkjs's path is tested in test/prove/prover-choice.test.ts).
   const env: NodeJS.ProcessEnv = {};
   const keepNpm = new Set(["npm_config_cache", "npm_config_registry", "npm_config_userconfig", "npm_config_globalconfig"]);
   for (const [k, v] of Object.entries(process.env)) {
@@ -57,7 +61,8 @@ describe("consumer: the packed package installed into a fresh project (TypeScrip
     .split(delimiter)
     .filter((p) => !p.startsWith(ROOT) && !/[\\/]node_modules[\\/]\.bin$/.test(p))
     .join(delimiter);
-  env.ZKMARGIN_NATIVE = "off";
+  delete env.ZKMARGIN_NATIVE;
+  delete env.ZKMARGIN_NATIVE_DIR;
   env.CI = "1";
   // The repository's cache (the dev checkout's .cache/zkmargin, or ZKMARGIN_CACHE), so the installed
   // package reuses the `small` setup made by the other tests instead of a 5-10 minute compile and
@@ -220,7 +225,13 @@ describe("consumer: the packed package installed into a fresh project (TypeScrip
       "--no-audit",
       "--no-fund",
       "--prefer-offline",
-    ]);
+    ], { env: { ZKMARGIN_NATIVE: "off" } });
+    const native = nativeProverStatus();
+    if (native.available) {
+      const to = join(proj, "node_modules", "zkmargin", "native", "build");
+      mkdirSync(to, { recursive: true });
+      for (const f of [basename(native.binary!), "status.json"]) copyFileSync(join(dirname(native.binary!), f), join(to, f));
+    }
     // ethers is a peer dependency: one copy, the consumer's, so the SDK takes the consumer's
     // providers, wallets and contracts (and their types) as its own.
     const ls = await run("npm ls", "npm", ["ls", "ethers", "--all", "--parseable"]);

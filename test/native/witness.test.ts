@@ -22,7 +22,7 @@ import { portfolioFromStatements } from "../../src/statements/portfolio.js";
 import { signStatement } from "../../src/statements/index.js";
 import { arbCreditLimitCents, arbParams, arbPortfolioFor } from "../arbitraries.js";
 import { provingArtifacts, releaseCurve, setupCircuit, type SetupArtifacts } from "../../setup/groth16.js";
-import { repoFile, smallParams } from "../helpers.js";
+import { fixtureJson, repoFile, smallParams } from "../helpers.js";
 import { ACCOUNT, AS_OF, DEV_KEY_HEX, VENUE2_KEY, twoVenueParams } from "../statements/fixture.js";
 
 /**
@@ -139,7 +139,9 @@ describe("native witness calculator: circom's operators, against the wasm", func
     // leaks are not checked: the process ends after one witness, and circom's generated code does
     // not free the main component's tables (nor, after a refusal, those of unfinished components)
     await withEnv({ ASAN_OPTIONS: "detect_leaks=0:abort_on_error=0", UBSAN_OPTIONS: "print_stacktrace=1" }, async () => {
-      await edgeValues(san);
+      // every special value as a and as b (three partners each) and every shift: the code paths of
+      // each operator under the sanitizers; the full product of values is the optimized build's test
+      await edgeValues(san, 3);
       for (const extra of [{ guard: 7n }, { p: 1n, q: 2n }]) {
         const n = await nativeWitness(san, input(5n, 3n, 2n, extra));
         assert.ok(!n.ok && n.refused, JSON.stringify(n));
@@ -147,10 +149,14 @@ describe("native witness calculator: circom's operators, against the wasm", func
     });
   });
 
-  async function edgeValues(calc: { binary: string; dat: string }): Promise<void> {
+  /** All pairs of special values (or, with `partners`, each value with that many others), then every shift. */
+  async function edgeValues(calc: { binary: string; dat: string }, partners?: number): Promise<void> {
     let refused = 0;
-    for (const a of special) {
-      for (const b of special) {
+    let pairs = 0;
+    for (const [i, a] of special.entries()) {
+      const bs = partners === undefined ? special : Array.from({ length: partners }, (_, j) => special[(i * 7 + j * 3 + j) % special.length]!);
+      for (const b of bs) {
+        pairs++;
         const s = shifts[(special.indexOf(a) + special.indexOf(b)) % shifts.length]!;
         const i = input(a, b, s);
         const w = await wasmOps(i);
@@ -159,7 +165,7 @@ describe("native witness calculator: circom's operators, against the wasm", func
       }
     }
     // b = 0 and b = -1 divide by zero in o[3] and o[39]: both calculators must refuse those alike
-    assert.ok(refused < special.length * special.length, "every input was refused: the test compares nothing");
+    assert.ok(refused < pairs, "every input was refused: the test compares nothing");
     for (const a of special.slice(0, 6)) {
       for (const s of shifts) {
         const i = input(a, 5n, s);
@@ -257,37 +263,74 @@ for (const config of configsToTest()) {
             salt: fc.bigInt({ min: 0n, max: 1n << 250n }),
           }),
         );
-        await fc.assert(
-          fc.asyncProperty(gen, async ({ pj, book, mode, health, credit, salt }) => {
-            const params = parseRiskParams(pj);
-            const portfolio = parsePortfolio(book, params);
-            fc.pre(new Set(portfolio.positions.map((q) => q.instrument.groupId)).size <= config.groupSlots);
-            const base = computeMargin(params, portfolio, 10000, credit);
-            const covered = base.requirementE26 + credit * 10n ** 24n;
-            let healthBps = health;
-            if (mode !== "random" && covered > 0n) {
-              const be = base.adjustedCollateralE30 / covered + (mode === "breakEven+1" ? 1n : 0n);
-              if (be >= 10000n && be <= 1_000_000n) healthBps = Number(be);
-            }
-            const { input } = buildWitnessInput({ params, tree: buildParamsTree(params), portfolio, healthBps, creditLimitCents: credit, context: 77n, salt, config });
-            const expected = computeMargin(params, portfolio, healthBps, credit).ok;
-            const w = await wasmWitness(wasm, input);
-            assert.equal(w.ok, expected, `the wasm ${w.ok ? "accepts" : "refuses"} a book the engine says ${expected ? "passes" : "fails"}`);
-            const n = await nativeWitness(calc, input);
-            assertSame(w, n, `book ${JSON.stringify(book)} at ${healthBps}`);
-            if (!w.ok) assert.ok(n.refused, `a failing book must be refused by the circuit's checks: ${n.ok ? "" : n.message}`);
-            if (expected) passes++;
-            else fails++;
-          }),
-          { numRuns: config.name === "small" ? 30 : 8 },
-        );
-        assert.ok(passes >= 2 && fails >= 2, `passes ${passes}, fails ${fails}: the generator must exercise both`);
+        type Case = { pj: unknown; book: { collateral: Record<string, string>; positions: Record<string, string> }; mode: string; health: number; credit: bigint; salt: bigint };
+        const one = async ({ pj, book, mode, health, credit, salt }: Case): Promise<void> => {
+          const params = parseRiskParams(pj);
+          const portfolio = parsePortfolio(book, params);
+          fc.pre(new Set(portfolio.positions.map((q) => q.instrument.groupId)).size <= config.groupSlots);
+          const base = computeMargin(params, portfolio, 10000, credit);
+          const covered = base.requirementE26 + credit * 10n ** 24n;
+          let healthBps = health;
+          if (mode !== "random" && covered > 0n) {
+            const be = base.adjustedCollateralE30 / covered + (mode === "breakEven+1" ? 1n : 0n);
+            if (be >= 10000n && be <= 1_000_000n) healthBps = Number(be);
+          }
+          const { input } = buildWitnessInput({ params, tree: buildParamsTree(params), portfolio, healthBps, creditLimitCents: credit, context: 77n, salt, config });
+          const expected = computeMargin(params, portfolio, healthBps, credit).ok;
+          const w = await wasmWitness(wasm, input);
+          assert.equal(w.ok, expected, `the wasm ${w.ok ? "accepts" : "refuses"} a book the engine says ${expected ? "passes" : "fails"}`);
+          const n = await nativeWitness(calc, input);
+          assertSame(w, n, `book ${JSON.stringify(book)} at ${healthBps}`);
+          if (!w.ok) assert.ok(n.refused, `a failing book must be refused by the circuit's checks: ${n.ok ? "" : n.message}`);
+          if (expected) passes++;
+          else fails++;
+        };
+        await fc.assert(fc.asyncProperty(gen, one), { numRuns: config.name === "small" ? 30 : 8 });
+        // and one book at exact break-even and one bps past it, whatever the random books gave
+        const fixed = { pj: fixtureJson("params-small.json"), book: { collateral: { USDC: "50000" }, positions: { "ETH-PERP": "-10" } }, health: 10000, credit: 0n, salt: 5n };
+        await one({ ...fixed, mode: "breakEven" });
+        await one({ ...fixed, mode: "breakEven+1" });
+        assert.ok(passes >= 1 && fails >= 1, `passes ${passes}, fails ${fails}: the books must exercise both`);
       });
     } else {
       it("equal witnesses on random two-venue statements, both refuse failing books", async () => {
         const params = twoVenueParams();
         let passes = 0;
         let fails = 0;
+        const one = async (usdc: bigint, eth: bigint, perp: bigint, healthBps: number, salt: bigint): Promise<void> => {
+          const statements = [
+            signStatement({ venueId: 1, account: ACCOUNT, asOf: AS_OF, privateKey: DEV_KEY_HEX, holdings: { collateral: { "1": usdc.toString() }, positions: { "1002": perp.toString() } } }),
+            signStatement({ venueId: 2, account: ACCOUNT, asOf: AS_OF - 900, privateKey: VENUE2_KEY, holdings: { collateral: { "1": "250000000", "3": eth.toString() }, positions: {} } }),
+          ];
+          const from = portfolioFromStatements(statements, params, { account: ACCOUNT, maxStatements: config.statementSlots });
+          // steer half the books to exact break-even and half one bps past it, so that both
+          // outcomes are exercised whatever the random amounts
+          const r0 = computeMargin(params, from.portfolio, 10000, 0n);
+          if (r0.requirementE26 > 0n) {
+            const be = r0.adjustedCollateralE30 / r0.requirementE26 + BigInt((passes + fails) % 2);
+            if (be >= 10000n && be <= 1_000_000n) healthBps = Number(be);
+          }
+          const { input } = buildVerifiedWitnessInput({
+            params,
+            tree: buildParamsTree(params),
+            portfolio: from.portfolio,
+            healthBps,
+            creditLimitCents: 0n,
+            context: 99n,
+            salt,
+            config,
+            account: BigInt(from.account),
+            statements: from.statements.map((v) => statementWitnessOf(v.statement)),
+          });
+          const expected = computeMargin(params, from.portfolio, healthBps, 0n).ok;
+          const w = await wasmWitness(wasm, input);
+          assert.equal(w.ok, expected);
+          const n = await nativeWitness(calc, input);
+          assertSame(w, n, `USDC ${usdc}, ETH ${eth}, perp ${perp} at ${healthBps}`);
+          if (!w.ok) assert.ok(n.refused);
+          if (expected) passes++;
+          else fails++;
+        };
         await fc.assert(
           fc.asyncProperty(
             fc.bigInt({ min: -(10n ** 12n), max: 10n ** 13n }).filter((x) => x !== 0n), // a debt at venue 1 when negative
@@ -295,44 +338,14 @@ for (const config of configsToTest()) {
             fc.bigInt({ min: -(10n ** 6n), max: 10n ** 6n }).filter((q) => q !== 0n),
             fc.integer({ min: 10000, max: 40000 }),
             fc.bigInt({ min: 0n, max: 1n << 250n }),
-            async (usdc, eth, perp, healthBps, salt) => {
-              const statements = [
-                signStatement({ venueId: 1, account: ACCOUNT, asOf: AS_OF, privateKey: DEV_KEY_HEX, holdings: { collateral: { "1": usdc.toString() }, positions: { "1002": perp.toString() } } }),
-                signStatement({ venueId: 2, account: ACCOUNT, asOf: AS_OF - 900, privateKey: VENUE2_KEY, holdings: { collateral: { "1": "250000000", "3": eth.toString() }, positions: {} } }),
-              ];
-              const from = portfolioFromStatements(statements, params, { account: ACCOUNT, maxStatements: config.statementSlots });
-              // steer half the books to exact break-even and half one bps past it, so that both
-              // outcomes are exercised whatever the random amounts
-              const r0 = computeMargin(params, from.portfolio, 10000, 0n);
-              if (r0.requirementE26 > 0n) {
-                const be = r0.adjustedCollateralE30 / r0.requirementE26 + BigInt((passes + fails) % 2);
-                if (be >= 10000n && be <= 1_000_000n) healthBps = Number(be);
-              }
-              const { input } = buildVerifiedWitnessInput({
-                params,
-                tree: buildParamsTree(params),
-                portfolio: from.portfolio,
-                healthBps,
-                creditLimitCents: 0n,
-                context: 99n,
-                salt,
-                config,
-                account: BigInt(from.account),
-                statements: from.statements.map((v) => statementWitnessOf(v.statement)),
-              });
-              const expected = computeMargin(params, from.portfolio, healthBps, 0n).ok;
-              const w = await wasmWitness(wasm, input);
-              assert.equal(w.ok, expected);
-              const n = await nativeWitness(calc, input);
-              assertSame(w, n, `USDC ${usdc}, ETH ${eth}, perp ${perp} at ${healthBps}`);
-              if (!w.ok) assert.ok(n.refused);
-              if (expected) passes++;
-              else fails++;
-            },
+            one,
           ),
           { numRuns: config.name === "small-verified" ? 16 : 6 },
         );
-        assert.ok(passes >= 1 && fails >= 1, `passes ${passes}, fails ${fails}: the generator must exercise both`);
+        // and a book whose break-even is about 3.4x, at it and one bps past it (one() alternates),
+        // whatever the random books gave
+        for (let i = 0; i < 2; i++) await one(10n ** 12n, 10n ** 20n, -(10n ** 6n), 10000, 7n);
+        assert.ok(passes >= 1 && fails >= 1, `passes ${passes}, fails ${fails}: the books must exercise both`);
       });
     }
   });
