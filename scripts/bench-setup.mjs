@@ -3,7 +3,7 @@
 // compile excluded), and a production ceremony (zkey new from a given ptau, 3 contributions, the
 // beacon, zkey verify) with the native binary. Prints a table and writes bench/results/setup.json.
 //
-//   node scripts/bench-setup.mjs [--dev small,standard,large] [--ceremony small] [--runs 3]
+//   node scripts/bench-setup.mjs [--dev small,standard,large|none] [--ceremony small|none] [--runs 3]
 //   (also run by `npm run bench` unless --no-setup)
 //
 // Configurations whose circuit is not compiled yet are compiled first (not timed; `large` takes
@@ -111,8 +111,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = args.indexOf(k);
     return i >= 0 ? args[i + 1] : d;
   };
-  const dev = opt("--dev", "small,standard").split(",").filter(Boolean);
-  const ceremony = opt("--ceremony", "small").split(",").filter(Boolean);
+  // "none" (or an empty list) skips that part
+  const list = (v) => (v === "none" ? [] : v.split(",").filter(Boolean));
+  const dev = list(opt("--dev", "small,standard"));
+  const ceremony = list(opt("--ceremony", "small"));
   const runs = Number(opt("--runs", "3"));
   const r = await measureSetup({ dev, ceremony, runs, log: (m) => process.stderr.write(`${m}\n`) });
   r.machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg(), node: process.version, at: new Date().toISOString() };
