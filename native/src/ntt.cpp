@@ -68,17 +68,25 @@ const BigVec<Fr>& twiddles(int log_n, bool inverse, int threads) {
   return t.tw;
 }
 
-void bit_reverse(Fr* a, int log_n) {
+// The bits of x in reverse order (the swap-mask method, then a byte swap).
+inline uint64_t reverse_bits64(uint64_t x) {
+  x = ((x >> 1) & 0x5555555555555555ULL) | ((x & 0x5555555555555555ULL) << 1);
+  x = ((x >> 2) & 0x3333333333333333ULL) | ((x & 0x3333333333333333ULL) << 2);
+  x = ((x >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((x & 0x0F0F0F0F0F0F0F0FULL) << 4);
+  return __builtin_bswap64(x);
+}
+
+// Bit-reversal permutation, in parallel: each pair (i, rev(i)) is swapped by its smaller index only,
+// so the threads touch disjoint pairs.
+void bit_reverse(Fr* a, int log_n, int threads) {
+  if (log_n == 0) return;
   const size_t n = (size_t)1 << log_n;
-  for (size_t i = 0, j = 0; i < n; i++) {
-    if (i < j) std::swap(a[i], a[j]);
-    size_t bit = n >> 1;
-    while (bit && (j & bit)) {
-      j ^= bit;
-      bit >>= 1;
+  parallel_for(n >= 4096 ? std::max(1, threads) : 1, n, [&](size_t b, size_t e, int) {
+    for (size_t i = b; i < e; i++) {
+      const size_t j = (size_t)(reverse_bits64((uint64_t)i) >> (64 - log_n));
+      if (i < j) std::swap(a[i], a[j]);
     }
-    j |= bit;
-  }
+  });
 }
 
 inline void butterfly(Fr& x, Fr& y, const Fr& t) {
@@ -101,7 +109,7 @@ static void ntt_core(Fr* a, int log_n, bool inverse, int threads) {
   const size_t n = (size_t)1 << log_n;
   if (n == 1) return;
   const BigVec<Fr>& tw = twiddles(log_n, inverse, threads);
-  bit_reverse(a, log_n);
+  bit_reverse(a, log_n, threads);
   const int T = n >= 4096 ? std::max(1, threads) : 1;
   const int LB = std::min(log_n, 12);
   const size_t L = (size_t)1 << LB;
