@@ -66,8 +66,11 @@ function zk(args, what) {
   return r.stdout;
 }
 
-/** Start a long-running `zkmargin` process; both streams go to <dir>/<name>.log; `onLine` sees each line. */
-function start(name, args, { env = {}, onLine } = {}) {
+/**
+ * Start a long-running `zkmargin` process; both streams go to <dir>/<name>.log; `onLine` sees each
+ * line, `onJson` each line that is a JSON document (the services' log events), parsed.
+ */
+function start(name, args, { env = {}, onLine, onJson } = {}) {
   const log = join(dir, `${name}.log`);
   const out = createWriteStream(log, { flags: "a" });
   // its own process group: a Ctrl-C reaches this script only, which stops the processes in order
@@ -80,7 +83,18 @@ function start(name, args, { env = {}, onLine } = {}) {
       buf += String(d);
       const lines = buf.split("\n");
       buf = lines.pop();
-      for (const l of lines) onLine?.(l);
+      for (const l of lines) {
+        onLine?.(l);
+        if (onJson) {
+          let j;
+          try {
+            j = JSON.parse(l);
+          } catch {
+            continue;
+          }
+          onJson(j);
+        }
+      }
     });
   }
   p.exited.then(({ code, signal }) => {
@@ -218,13 +232,7 @@ const lastAnswer = {};
 for (const v of [1, 2]) {
   venueUrls[v] = await new Promise((resolve, reject) => {
     const p = start(`venue${v}`, ["venue", "serve", "--key", `venue${v}.key.json`, "--ledger", `venue${v}-ledger.json`, "--venue-id", String(v), "--port", "0"], {
-      onLine: (l) => {
-        let j;
-        try {
-          j = JSON.parse(l);
-        } catch {
-          return;
-        }
+      onJson: (j) => {
         if (j.event === "listening") resolve(j.url);
         else if (j.event === "request") {
           // each request is in the log; here the first and then each change of answer
@@ -298,13 +306,7 @@ const flush = () => {
 const agent = start("agent", ["agent", "--config", "agent.json"], {
   // a raw key is accepted on a dev chain only (chain 31337 here); a real agent uses an encrypted keystore
   env: { ZKMARGIN_STACK_TRADER_KEY: trader.privateKey },
-  onLine: (l) => {
-    let j;
-    try {
-      j = JSON.parse(l);
-    } catch {
-      return;
-    }
+  onJson: (j) => {
     if (j.event === "metrics") say("agent", `Prometheus metrics at ${j.url} (try: curl -s ${j.url})`);
     else if (j.event === "start") say("agent", j.msg);
     else if (["proved", "submitting", "confirmed", "resume"].includes(j.event)) {
