@@ -124,3 +124,23 @@ export const arbPortfolioFor = (p: ParamsJson) =>
   });
 
 export const arbHealthBps = fc.oneof(fc.constant(10000), fc.integer({ min: 10000, max: 40000 }));
+
+/** How a property picks the health it checks a book at: at the book's break-even, one bps past it, or as drawn. */
+export const arbHealthMode = fc.constantFrom("breakEven", "breakEven+1", "random");
+
+/**
+ * The health to check a book at under `mode`, from its margin at any health (`base`): its exact break-even (the highest health it passes,
+ * floor of adjusted collateral over requirement plus credit), one bps past it, or `health` as
+ * drawn; also `health` when the break-even is outside the circuit's 1.0x-100x or nothing is required.
+ */
+export function steeredHealthBps(
+  base: { adjustedCollateralE30: bigint; requirementE26: bigint },
+  creditLimitCents: bigint,
+  mode: string,
+  health: number,
+): number {
+  const covered = base.requirementE26 + creditLimitCents * 10n ** 24n;
+  if (mode === "random" || covered <= 0n) return health;
+  const be = base.adjustedCollateralE30 / covered + (mode === "breakEven+1" ? 1n : 0n);
+  return be >= 10000n && be <= 1_000_000n ? Number(be) : health;
+}

@@ -6,7 +6,7 @@ import { computeMargin } from "../../src/engine/margin.js";
 import { parseRiskParams } from "../../src/params/parse.js";
 import { buildParamsTree } from "../../src/params/tree.js";
 import { parsePortfolio } from "../../src/portfolio/parse.js";
-import { arbCreditLimitCents, arbParams, arbPortfolioFor } from "../arbitraries.js";
+import { arbCreditLimitCents, arbHealthMode, arbParams, arbPortfolioFor, steeredHealthBps } from "../arbitraries.js";
 import { throwsZk, smallParams } from "../helpers.js";
 import { harness, inputFor, laxCheck } from "./harness.js";
 
@@ -71,7 +71,7 @@ describe("circuit (small): agreement on random portfolios (fast-check)", functio
       fc.record({
         pj: fc.constant(pj),
         book: arbPortfolioFor(pj).filter((b) => Object.keys(b.collateral).length <= 2 && Object.keys(b.positions).length <= 4),
-        healthMode: fc.constantFrom("breakEven", "breakEven+1", "random"),
+        healthMode: arbHealthMode,
         health: fc.integer({ min: 10000, max: 30000 }),
         credit: arbCreditLimitCents,
         salt: fc.bigInt({ min: 0n, max: 1n << 250n }),
@@ -83,13 +83,7 @@ describe("circuit (small): agreement on random portfolios (fast-check)", functio
         const portfolio = parsePortfolio(book, params);
         const groups = new Set(portfolio.positions.map((q) => q.instrument.groupId));
         fc.pre(groups.size <= 2);
-        const base = computeMargin(params, portfolio, 10000, credit);
-        const covered = base.requirementE26 + credit * 10n ** 24n;
-        let healthBps = health;
-        if (healthMode !== "random" && covered > 0n) {
-          const be = base.adjustedCollateralE30 / covered + (healthMode === "breakEven+1" ? 1n : 0n);
-          if (be >= 10000n && be <= 1_000_000n) healthBps = Number(be);
-        }
+        const healthBps = steeredHealthBps(computeMargin(params, portfolio, 10000, credit), credit, healthMode, health);
         const expected = computeMargin(params, portfolio, healthBps, credit).ok;
         const { input, commitment } = inputFor(h, params, book, { healthBps, creditLimitCents: credit, salt, tree: buildParamsTree(params) });
         const { witness, failing } = await laxCheck(h, input);

@@ -20,7 +20,7 @@ import { buildVerifiedWitnessInput, statementWitnessOf } from "../../src/prove/v
 import { buildWitnessInput } from "../../src/prove/witness.js";
 import { portfolioFromStatements } from "../../src/statements/portfolio.js";
 import { signStatement } from "../../src/statements/index.js";
-import { arbCreditLimitCents, arbParams, arbPortfolioFor } from "../arbitraries.js";
+import { arbCreditLimitCents, arbHealthMode, arbParams, arbPortfolioFor, steeredHealthBps } from "../arbitraries.js";
 import { provingArtifacts, releaseCurve, setupCircuit, type SetupArtifacts } from "../../setup/groth16.js";
 import { fixtureJson, repoFile, smallParams } from "../helpers.js";
 import { ACCOUNT, AS_OF, DEV_KEY_HEX, VENUE2_KEY, twoVenueParams } from "../statements/fixture.js";
@@ -257,7 +257,7 @@ for (const config of configsToTest()) {
           fc.record({
             pj: fc.constant(pj),
             book: arbPortfolioFor(pj).filter((b) => Object.keys(b.collateral).length <= config.collateralSlots && Object.keys(b.positions).length <= config.positionSlots),
-            mode: fc.constantFrom("breakEven", "breakEven+1", "random"),
+            mode: arbHealthMode,
             health: fc.integer({ min: 10000, max: 30000 }),
             credit: arbCreditLimitCents,
             salt: fc.bigInt({ min: 0n, max: 1n << 250n }),
@@ -268,13 +268,7 @@ for (const config of configsToTest()) {
           const params = parseRiskParams(pj);
           const portfolio = parsePortfolio(book, params);
           fc.pre(new Set(portfolio.positions.map((q) => q.instrument.groupId)).size <= config.groupSlots);
-          const base = computeMargin(params, portfolio, 10000, credit);
-          const covered = base.requirementE26 + credit * 10n ** 24n;
-          let healthBps = health;
-          if (mode !== "random" && covered > 0n) {
-            const be = base.adjustedCollateralE30 / covered + (mode === "breakEven+1" ? 1n : 0n);
-            if (be >= 10000n && be <= 1_000_000n) healthBps = Number(be);
-          }
+          const healthBps = steeredHealthBps(computeMargin(params, portfolio, 10000, credit), credit, mode, health);
           const { input } = buildWitnessInput({ params, tree: buildParamsTree(params), portfolio, healthBps, creditLimitCents: credit, context: 77n, salt, config });
           const expected = computeMargin(params, portfolio, healthBps, credit).ok;
           const w = await wasmWitness(wasm, input);
