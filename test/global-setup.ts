@@ -15,32 +15,33 @@ import { releaseCurve, setupCircuit } from "../setup/groth16.js";
 
 export async function mochaGlobalSetup(): Promise<void> {
   const t0 = Date.now();
+  const at = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
   const log = (m: string) => process.stderr.write(`[global setup] ${m}\n`);
   const names = ["small", "small-verified"];
-  const configs = names.map((n) => getConfig(n));
-  // The two circuits compile at once (circom2 is single-threaded; each writes its own cache folder),
-  // each in one circom run that also gives its lax twin (the circuit tests' assertion-free witness
-  // generator, assembled from the same run's wat).
-  // The same run also writes the circuits' C++ for the native witness calculators below.
   const nativeWitness = nativeProverStatus().available && process.env.ZKMARGIN_NATIVE_WITNESS !== "off";
-  const t1 = Date.now();
-  await Promise.all(configs.map((c) => compileCircuit(c, { withLaxTwin: true, withCpp: nativeWitness })));
-  log(`compiled ${names.join(" and ")} (and their lax twins) in ${((Date.now() - t1) / 1000).toFixed(0)} s`);
-  // Setups one at a time: they share the dev powers of tau and use every core already.
-  for (const c of configs) await setupCircuit(c);
-  if (nativeWitness) {
-    // Native witness calculators: each in its own folder, from the C++ the compile step wrote.
-    await Promise.all(
-      configs.map((c) =>
-        buildNativeWitness(c).catch((e: Error) => {
-          // the native witness tests report this themselves; the rest falls back to the wasm
-          log(`${c.name}: native witness calculator not built: ${e.message.split("\n")[0]}`);
-        }),
-      ),
-    );
-  }
+  // One pipeline per circuit, both at once, so that neither core waits for the slower circuit:
+  // compile (one single-threaded circom run that also writes the C++ of the native witness
+  // calculator; the lax twin is derived from its wasm), then the dev setup (queued: on the snarkjs
+  // path the setups share the dev powers of tau) and the calculator's g++ build.
+  let setups: Promise<unknown> = Promise.resolve();
+  await Promise.all(
+    names.map(async (name) => {
+      const c = getConfig(name);
+      await compileCircuit(c, { lax: true, withCpp: nativeWitness });
+      log(`${name}: compiled (and its lax twin) at ${at()}`);
+      const setup = (setups = setups.then(() => setupCircuit(c)));
+      const calculator = nativeWitness
+        ? buildNativeWitness(c).catch((e: Error) => {
+            // the native witness tests report this themselves; the rest falls back to the wasm
+            log(`${name}: native witness calculator not built: ${e.message.split("\n")[0]}`);
+          })
+        : undefined;
+      await Promise.all([setup, calculator]);
+      log(`${name}: set up${nativeWitness ? " and its native witness calculator built" : ""} at ${at()}`);
+    }),
+  );
   await releaseCurve();
-  log(`small and small-verified compiled and set up in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  log(`small and small-verified compiled and set up in ${at()}`);
 }
 
 /**

@@ -5,6 +5,7 @@ import { dirname, join, relative } from "node:path";
 import { type CircuitConfig, mainCircomSource } from "../config/circuits.js";
 import { ZkMarginError } from "../errors.js";
 import { type ProgressFn, silent, timed } from "../util/progress.js";
+import { laxWitnessWasm } from "./laxWasm.js";
 import { cacheDir, circom2Cli, circuitsDir, commonAncestor, nodeModulesFor, packageRoot } from "./paths.js";
 
 export interface CompiledCircuit {
@@ -84,27 +85,24 @@ export function compiledCircuitDir(config: CircuitConfig, hash = circuitHash(con
 /**
  * Compile a configuration's circuit (r1cs, wasm, sym), cached under
  * <cache>/circuits/<name>-<hash>/: a second call is instant, a changed circuit is rebuilt.
- * `lax: true` (tests only) also builds a witness generator whose assertions are removed, so that a
- * forged or failing input still yields a full witness for the constraint check to judge; the r1cs
- * is the same one.
+ * `lax: true` (tests only) gives instead the circuit's lax twin (<name>-<hash>-lax/): the same r1cs
+ * and a witness generator whose failed checks are reported but not fatal (laxWasm.ts, derived from
+ * the compiled wasm in a fraction of a second), so that a forged or failing input still yields a
+ * full witness for the constraint check to judge.
  */
-export async function compileCircuit(
-  config: CircuitConfig,
-  opts: { progress?: ProgressFn; lax?: boolean; withLaxTwin?: boolean; withCpp?: boolean } = {},
-): Promise<CompiledCircuit> {
+export async function compileCircuit(config: CircuitConfig, opts: { progress?: ProgressFn; lax?: boolean; withCpp?: boolean } = {}): Promise<CompiledCircuit> {
+  if (opts.lax) {
+    const strict = await compileCircuit(config, { progress: opts.progress, withCpp: opts.withCpp });
+    return laxTwin(strict);
+  }
   const progress = opts.progress ?? silent;
-  const lax = opts.lax ?? false;
   const hash = circuitHash(config);
-  const dir = `${compiledCircuitDir(config, hash)}${lax ? "-lax" : ""}`;
+  const dir = compiledCircuitDir(config, hash);
   const meta = join(dir, "meta.json");
-  // withLaxTwin (tests): one circom run writes both the wasm and the wat, and the lax twin is
-  // assembled from that wat, instead of a second full compile.
-  const laxDir = `${dir}-lax`;
-  const twin = !lax && (opts.withLaxTwin ?? false) && !existsSync(join(laxDir, "meta.json"));
   // withCpp (tests, before buildNativeWitness): the same run also writes circom's C++ witness code,
   // left in <dir>/cpp/ for buildNativeWitness to take (it then skips its own circom --c run).
-  const cpp = !lax && (opts.withCpp ?? false);
-  if (!existsSync(meta) || twin) {
+  const cpp = opts.withCpp ?? false;
+  if (!existsSync(meta)) {
     mkdirSync(join(cacheDir(), "circuits"), { recursive: true });
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
@@ -121,7 +119,7 @@ export async function compileCircuit(
         [
           join(tmp, "main.circom"),
           "--r1cs",
-          ...(lax ? ["--wat"] : twin ? ["--wasm", "--wat"] : ["--wasm"]),
+          "--wasm",
           ...(cpp ? ["--c"] : []),
           "--sym",
           `--${config.optimization}`,
@@ -135,7 +133,6 @@ export async function compileCircuit(
       rmSync(tmp, { recursive: true, force: true });
       throw new ZkMarginError("FILE", `compiling the ${config.name} circuit failed: ${e.message}`);
     });
-    if (lax) await assembleWithoutAsserts(join(tmp, "main_js", "main.wat"), join(tmp, "main_js", "main.wasm"));
     const nl = /non-linear constraints: (\d+)/.exec(log);
     const l = /(?<!non-)linear constraints: (\d+)/.exec(log);
     const constraints = Number(nl?.[1] ?? 0) + Number(l?.[1] ?? 0);
@@ -155,21 +152,10 @@ export async function compileCircuit(
         ["main_c.r1cs", "main.r1cs"],
         ["main_c.sym", "main.sym"],
         ["main_js/main_c.wasm", "main_js/main.wasm"],
-        ["main_js/main_c.wat", "main_js/main.wat"],
       ] as const) {
         if (existsSync(join(tmp, from))) renameSync(join(tmp, from), join(tmp, to));
       }
       renameSync(join(tmp, "main_c_cpp"), join(tmp, "cpp"));
-    }
-    if (twin) {
-      const laxTmp = `${laxDir}.tmp-${process.pid}`;
-      rmSync(laxTmp, { recursive: true, force: true });
-      mkdirSync(join(laxTmp, "main_js"), { recursive: true });
-      for (const f of ["main.r1cs", "main.sym", "meta.json"]) copyFileSync(join(tmp, f), join(laxTmp, f));
-      await assembleWithoutAsserts(join(tmp, "main_js", "main.wat"), join(laxTmp, "main_js", "main.wasm"));
-      rmSync(join(tmp, "main_js", "main.wat"), { force: true });
-      rmSync(laxDir, { recursive: true, force: true });
-      renameSync(laxTmp, laxDir);
     }
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
@@ -188,29 +174,18 @@ export async function compileCircuit(
   };
 }
 
-/**
- * circom's generated code returns error 4 from a template when a `===` or `assert` fails. Drop
- * those early returns (the message is still recorded) and assemble the text to wasm.
- */
-async function assembleWithoutAsserts(watFile: string, wasmFile: string): Promise<void> {
-  const wat = readFileSync(watFile, "utf8");
-  const pattern = /call \$printErrorMessage\ni32\.const 4\nreturn\n/g;
-  const count = (wat.match(pattern) ?? []).length;
-  if (count === 0) throw new Error("no assertion blocks found in the generated wat");
-  const patched = wat
-    .replace(pattern, "call $printErrorMessage\n")
-    // circom also emits some pre-standard instruction names that wabt no longer parses
-    .replace(/\bget_local\b/g, "local.get")
-    .replace(/\bset_local\b/g, "local.set")
-    .replace(/\btee_local\b/g, "local.tee")
-    .replace(/\bget_global\b/g, "global.get")
-    .replace(/\bset_global\b/g, "global.set")
-    .replace(/\bi32\.wrap\/i64\b/g, "i32.wrap_i64")
-    .replace(/\bi64\.extend_u\/i32\b/g, "i64.extend_i32_u")
-    .replace(/\bi64\.extend_s\/i32\b/g, "i64.extend_i32_s");
-  const wabt = await (await import("wabt")).default();
-  const mod = wabt.parseWat("main.wat", patched, { mutable_globals: true, sat_float_to_int: true, sign_extension: true, bulk_memory: true });
-  writeFileSync(wasmFile, Buffer.from(mod.toBinary({}).buffer));
-  mod.destroy();
-  rmSync(watFile);
+/** The lax twin of a compiled circuit, derived once into <dir>-lax/ (cached like the circuit). */
+function laxTwin(strict: CompiledCircuit): CompiledCircuit {
+  const dir = `${strict.dir}-lax`;
+  const wasm = join(dir, "main_js", "main.wasm");
+  if (!existsSync(join(dir, "meta.json"))) {
+    const tmp = `${dir}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(join(tmp, "main_js"), { recursive: true });
+    writeFileSync(join(tmp, "main_js", "main.wasm"), laxWitnessWasm(readFileSync(strict.wasm)).wasm);
+    for (const f of ["main.r1cs", "main.sym", "meta.json"]) copyFileSync(join(strict.dir, f), join(tmp, f));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  }
+  return { ...strict, dir, r1cs: join(dir, "main.r1cs"), wasm, sym: join(dir, "main.sym") };
 }

@@ -8,8 +8,8 @@ import { parsePortfolio } from "../../src/portfolio/parse.js";
 import { buildWitnessInput, type WitnessInput } from "../../src/prove/witness.js";
 
 /**
- * Circuit test harness: the deployed r1cs of a configuration, its witness generator, and a second
- * witness generator built WITHOUT assertions (--sanity_check 0) from the same sources, so that a
+ * Circuit test harness: the deployed r1cs of a configuration, its witness generator, and its lax
+ * twin (the same wasm with failed checks reported but not fatal, src/circuit/laxWasm.ts), so that a
  * forged or failing witness can be computed and then judged by the constraint check alone.
  */
 export interface Harness {
