@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Native prover vs snarkjs, side by side (issue 10). `node scripts/bench-native.mjs [--configs small,standard,large] [--runs 3] [--build-witness]
-// [--rapidsnark /path/to/prover]` or as part of `npm run bench` (measureNative). Uses the built SDK (dist/) and the native binary
+// [--rapidsnark /path/to/prover] [--keep-witness <dir>]` or as part of `npm run bench` (measureNative). Uses the built SDK (dist/) and the native binary
 // (native/build, `npm run build:native`).
 //
 // For each configuration with a setup (small and standard are set up if missing; large is timed only
@@ -137,6 +137,7 @@ export async function measureNative({
   runs = 3,
   buildWitness = false,
   rapidsnark = process.env.ZKMARGIN_RAPIDSNARK || undefined,
+  keepWitness = undefined,
   log = (m) => process.stderr.write(`${m}\n`),
 } = {}) {
   const { getConfig } = await dist("src/config/circuits.js");
@@ -179,6 +180,11 @@ export async function measureNative({
       const tw = performance.now();
       await snarkjs.wtns.calculate(w.input, artifacts.wasm, wtnsFile);
       const witnessSeconds = (performance.now() - tw) / 1000;
+      if (keepWitness) {
+        mkdirSync(keepWitness, { recursive: true });
+        writeFileSync(join(keepWitness, `${name}.wtns`), readFileSync(wtnsFile));
+        log(`${name}: witness kept as ${join(keepWitness, `${name}.wtns`)} (for ${artifacts.zkey})`);
+      }
       log(`${name}: full book ${book.collateral} collateral / ${book.positions} positions; witness ${fmtS(witnessSeconds)}`);
       if (buildWitness) {
         await buildNativeWitness(config, { progress: (m) => log(`${name}: ${m}`) }).catch((e) => log(`${name}: ${e.message}`));
@@ -283,14 +289,16 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   let runs = 3;
   let buildWitness = false;
   let rapidsnark;
+  let keepWitness;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--configs" || args[i] === "--config") configs = args[++i].split(",");
     else if (args[i] === "--runs") runs = Number(args[++i]);
     else if (args[i] === "--build-witness") buildWitness = true;
     else if (args[i] === "--rapidsnark") rapidsnark = args[++i];
+    else if (args[i] === "--keep-witness") keepWitness = args[++i];
     else throw new Error(`unknown argument ${args[i]}`);
   }
-  const r = await measureNative({ configs, runs, buildWitness, ...(rapidsnark ? { rapidsnark } : {}) });
+  const r = await measureNative({ configs, runs, buildWitness, keepWitness, ...(rapidsnark ? { rapidsnark } : {}) });
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   writeFileSync(join(root, "bench", "results", "native.json"), `${JSON.stringify(r, null, 2)}\n`);
   process.stdout.write(`${nativeTable(r)}\n`);

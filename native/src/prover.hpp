@@ -11,7 +11,9 @@
 namespace zkm {
 
 // Per-phase wall-clock milliseconds, plus the process's CPU milliseconds (all threads) per phase
-// under "cpu": on a busy machine the CPU figures show what the work itself costs.
+// under "cpu": on a busy machine the CPU figures show what the work itself costs. prove() with 2 or
+// more threads runs abc, fft and msm_h beside msm_a .. msm_c: their CPU is then counted in the
+// phases of this thread (msm_a .. msm_c, h_wait), and theirs is null (cpu_ms < 0).
 struct Timings {
   struct Phase {
     std::string name;
