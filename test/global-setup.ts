@@ -46,21 +46,38 @@ export async function mochaGlobalSetup(): Promise<void> {
 
 /**
  * With ZKMARGIN_TEST_TIMES=<file>, each test file's wall time (hooks included) is appended to
- * <file> as one JSON line {file, seconds, start}: root hooks run once per file in parallel mode.
- * For finding where the suite's time goes (not an assertion).
+ * <file> as one JSON line {file, seconds, cpu, start}: root hooks run once per file in parallel mode.
+ * `cpu` is the CPU seconds of the worker and of the child processes it waited for (compilers,
+ * provers, CLIs; /proc/self/stat's utime, stime, cutime and cstime), where a file's wall time also
+ * counts its waits. For finding where the suite's time goes (not an assertion).
  */
 const timesFile = process.env.ZKMARGIN_TEST_TIMES;
 let fileStart = 0;
+let cpuStart = 0;
+/** CPU seconds of this process and its reaped children (Linux), or NaN. */
+async function cpuSeconds(): Promise<number> {
+  try {
+    const { readFileSync } = await import("node:fs");
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // fields 14-17 of proc(5) (utime, stime, cutime, cstime) are f[11..14] after the command name
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
 export const mochaHooks = timesFile
   ? {
-      beforeAll(this: Mocha.Context) {
+      async beforeAll(this: Mocha.Context) {
         fileStart = Date.now();
+        cpuStart = await cpuSeconds();
       },
       async afterAll(this: Mocha.Context) {
         const { appendFileSync } = await import("node:fs");
         const root = this.test?.parent;
         const file = root?.suites.find((s) => s.file)?.file ?? root?.file ?? "?";
-        appendFileSync(timesFile, `${JSON.stringify({ file: file.replace(`${process.cwd()}/`, ""), seconds: (Date.now() - fileStart) / 1000, start: fileStart })}\n`);
+        const cpu = (await cpuSeconds()) - cpuStart;
+        appendFileSync(timesFile, `${JSON.stringify({ file: file.replace(`${process.cwd()}/`, ""), seconds: (Date.now() - fileStart) / 1000, cpu: Math.round(cpu * 10) / 10, start: fileStart })}\n`);
       },
     }
   : {};
