@@ -46,24 +46,26 @@ export async function mochaGlobalSetup(): Promise<void> {
 
 /**
  * With ZKMARGIN_TEST_TIMES=<file>, each test file's wall time (hooks included) is appended to
- * <file> as one JSON line {file, seconds, cpu, start}: root hooks run once per file in parallel mode.
- * `cpu` is the CPU seconds of the worker and of the child processes it waited for (compilers,
- * provers, CLIs; /proc/self/stat's utime, stime, cutime and cstime), where a file's wall time also
- * counts its waits. For finding where the suite's time goes (not an assertion).
+ * <file> as one JSON line {file, seconds, cpu, sys, rssMiB, start}: root hooks run once per file in
+ * parallel mode. `cpu` is the CPU seconds of the worker and of the child processes it waited for
+ * (compilers, provers, CLIs; /proc/self/stat's utime, stime, cutime and cstime), `sys` the kernel's
+ * part of it, where a file's wall time also counts its waits; `rssMiB` the worker's resident memory
+ * at the end (each spawn forks the worker: its cost grows with that). For finding where the suite's
+ * time goes (not an assertion).
  */
 const timesFile = process.env.ZKMARGIN_TEST_TIMES;
 let fileStart = 0;
-let cpuStart = 0;
-/** CPU seconds of this process and its reaped children (Linux), or NaN. */
-async function cpuSeconds(): Promise<number> {
+let cpuStart = { user: 0, sys: 0 };
+/** CPU seconds (user, system) of this process and its reaped children (Linux), or NaN. */
+async function cpuSeconds(): Promise<{ user: number; sys: number }> {
   try {
     const { readFileSync } = await import("node:fs");
     const stat = readFileSync("/proc/self/stat", "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     // fields 14-17 of proc(5) (utime, stime, cutime, cstime) are f[11..14] after the command name
-    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+    return { user: (Number(f[11]) + Number(f[13])) / 100, sys: (Number(f[12]) + Number(f[14])) / 100 };
   } catch {
-    return Number.NaN;
+    return { user: Number.NaN, sys: Number.NaN };
   }
 }
 export const mochaHooks = timesFile
@@ -76,8 +78,17 @@ export const mochaHooks = timesFile
         const { appendFileSync } = await import("node:fs");
         const root = this.test?.parent;
         const file = root?.suites.find((s) => s.file)?.file ?? root?.file ?? "?";
-        const cpu = (await cpuSeconds()) - cpuStart;
-        appendFileSync(timesFile, `${JSON.stringify({ file: file.replace(`${process.cwd()}/`, ""), seconds: (Date.now() - fileStart) / 1000, cpu: Math.round(cpu * 10) / 10, start: fileStart })}\n`);
+        const now = await cpuSeconds();
+        const r1 = (x: number) => Math.round(x * 10) / 10;
+        const line = {
+          file: file.replace(`${process.cwd()}/`, ""),
+          seconds: (Date.now() - fileStart) / 1000,
+          cpu: r1(now.user + now.sys - cpuStart.user - cpuStart.sys),
+          sys: r1(now.sys - cpuStart.sys),
+          rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+          start: fileStart,
+        };
+        appendFileSync(timesFile, `${JSON.stringify(line)}\n`);
       },
     }
   : {};
