@@ -149,17 +149,19 @@ Proof prove(const ZKey& zk, const BigVec<U256>& w, const U256& r, const U256& s,
   opt_h.group = false;  // the H scalars are as good as random
 
   // Two streams of work at once: the witness MSMs (A, B1, B2, C) on this thread, and the H scalars
-  // (the QAP's FFTs: memory-bound) followed by their MSM on another, each stream using `threads`
-  // threads in its parallel parts. Neither stream divides perfectly (the scan of the coefficients,
-  // sorting the witness scalars, the FFTs' memory traffic, an MSM's last windows), and what one
-  // leaves idle the other fills: on 2 cores this takes a fifth to a sixth off the wall time. The
-  // cores are oversubscribed up to twice over meanwhile. With one thread, everything runs in turn.
+  // (the QAP's FFTs: memory-bound) followed by their MSM on another. The MSMs of both streams use
+  // `threads` threads in their parallel parts, the FFTs half as many (measured on 2 cores: 1 FFT
+  // thread beside 2 MSM threads is ~7 % faster than 2, which thrash the cache). Neither stream
+  // divides perfectly (the scan of the coefficients, sorting the witness scalars, the FFTs' memory
+  // traffic, an MSM's last windows), and what one leaves idle the other fills: on 2 cores this takes
+  // about a sixth off the wall time, with the cores oversubscribed up to twice over meanwhile. With
+  // one thread, everything runs in turn.
   BigVec<U256> h;
   G1Jac ph;
   Timings h_tm;
   std::exception_ptr h_error;
   auto h_stream = [&](Timings* t) {
-    h = h_scalars(zk, w, threads, t);
+    h = h_scalars(zk, w, threads >= 2 ? std::max(1, threads / 2) : threads, t);
     PhaseTimer timer;
     ph = msm<Fq>(zk.h.p, h.data(), zk.domain_size, opt_h);
     timer.stop(t, "msm_h");
