@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import * as snarkjs from "snarkjs";
@@ -35,6 +35,7 @@ describe("setup: production flow from a given ptau", function () {
     if (saved === undefined) delete process.env.ZKMARGIN_CACHE;
     else process.env.ZKMARGIN_CACHE = saved;
     await releaseCurve();
+    rmSync(cache, { recursive: true, force: true }); // the given ptau, its setup and copies: ~110 MB
   });
 
   it("contributes twice, applies the beacon, verifies the zkey, exports vkey and verifier; proofs verify", async () => {
