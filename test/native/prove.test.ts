@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as snarkjs from "snarkjs";
 import { releaseCurve } from "../../setup/groth16.js";
@@ -29,7 +29,10 @@ describe("native prover: Groth16 proofs (small circuit)", function () {
     c = await smallCircuit();
     vkey = JSON.parse(readFileSync(c.vkey, "utf8"));
   });
-  after(releaseCurve);
+  after(async () => {
+    await releaseCurve();
+    if (c) rmSync(c.dir, { recursive: true, force: true });
+  });
 
   const prove = (...extra: string[]) => {
     n++;
@@ -241,7 +244,10 @@ describe("native prover under AddressSanitizer + UBSan (ZKMARGIN_NATIVE_SANITIZE
     assert.ok(existsSync(SANITIZE_BIN));
     c = await smallCircuit();
   });
-  after(releaseCurve);
+  after(async () => {
+    await releaseCurve();
+    if (c) rmSync(c.dir, { recursive: true, force: true });
+  });
 
   it("proves the small circuit with no sanitizer report, and the proof verifies", async () => {
     const proof = join(c.dir, "asan-proof.json");

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { coords, ffCurve, requireNative, runNative, smallCircuit, type SmallCircuit } from "./helpers.js";
 
@@ -56,6 +56,7 @@ describe("native prover: MSM, NTT and H on the small proving key", function () {
   });
   after(async () => {
     await curve?.terminate();
+    if (c) rmSync(c.dir, { recursive: true, force: true });
   });
 
   const msm = (section: number, scalars: string, ...opts: string[]) => {
