@@ -68,4 +68,30 @@ template Ops() {
     p === q;
 }
 
-component main = Ops();
+// K inputs per witness, so that the test runs one calculator process per K cases (each process
+// start costs more than the cases themselves); a refused case refuses the whole witness.
+template Batch(K) {
+    signal input a[K];
+    signal input b[K];
+    signal input s[K];
+    signal input guard[K];
+    signal input p[K];
+    signal input q[K];
+    signal output o[K][40];
+
+    component ops[K];
+    for (var k = 0; k < K; k++) {
+        ops[k] = Ops();
+        ops[k].a <== a[k];
+        ops[k].b <== b[k];
+        ops[k].s <== s[k];
+        ops[k].guard <== guard[k];
+        ops[k].p <== p[k];
+        ops[k].q <== q[k];
+        for (var i = 0; i < 40; i++) {
+            o[k][i] <== ops[k].o[i];
+        }
+    }
+}
+
+component main = Batch(8);
