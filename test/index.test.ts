@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -245,9 +245,13 @@ describe("package: front door (src/index.ts as `zkmargin`, src/chain/index.ts as
       cwd: ROOT,
       encoding: "utf8",
     });
-    assert.equal(r.status, 0, r.stderr);
-    const esm = readFileSync(log, "utf8").split("\n").filter(Boolean);
-    return [...esm, ...(JSON.parse(r.stdout) as string[])];
+    try {
+      assert.equal(r.status, 0, r.stderr);
+      const esm = readFileSync(log, "utf8").split("\n").filter(Boolean);
+      return [...esm, ...(JSON.parse(r.stdout) as string[])];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   const heavyIn = (modules: string[]) =>

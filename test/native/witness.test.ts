@@ -54,6 +54,11 @@ async function wasmWitness(wasm: string, input: unknown): Promise<Outcome> {
 }
 
 const scratch = mkdtempSync(join(tmpdir(), "zkm-witness-test-"));
+/** Temporary folders of this file, removed when it ends. */
+const tempDirs = [scratch];
+after(() => {
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
 let fileNo = 0;
 async function nativeWitness(calc: { binary?: string; dat?: string }, input: unknown): Promise<Outcome & { refused?: boolean }> {
   const file = join(scratch, `w${fileNo++}.wtns`);
@@ -399,6 +404,7 @@ describe("native witness calculator: used by the native prover, wasm as the fall
   /** A stand-in calculator for small in a scratch cache: a shell script in place of the binary. */
   function fakeCache(script: string): string {
     const cache = mkdtempSync(join(tmpdir(), "zkm-fake-witness-"));
+    tempDirs.push(cache);
     const dir = join(cache, "witness", basename(calc.dir));
     mkdirSync(dir, { recursive: true });
     copyFileSync(join(calc.dir, "status.json"), join(dir, "status.json"));
