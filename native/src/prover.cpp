@@ -149,9 +149,10 @@ Proof prove(const ZKey& zk, const BigVec<U256>& w, const U256& r, const U256& s,
   opt_h.group = false;  // the H scalars are as good as random
 
   // Two streams of work at once: the witness MSMs (A, B1, B2, C) on this thread, and the H scalars
-  // (the QAP's FFTs: memory-bound) followed by their MSM on another. The MSMs of both streams use
-  // `threads` threads in their parallel parts, the FFTs half as many (measured on 2 cores: 1 FFT
-  // thread beside 2 MSM threads is ~7 % faster than 2, which thrash the cache). Neither stream
+  // (the coefficient scan and the QAP's FFTs: memory-bound) followed by their MSM on another. The
+  // MSMs of both streams use `threads` threads in their parallel parts, h_scalars half as many
+  // (measured on 2 cores: 1 thread beside 2 MSM threads is ~7 % faster than 2, which thrash the
+  // cache). Neither stream
   // divides perfectly (the scan of the coefficients, sorting the witness scalars, the FFTs' memory
   // traffic, an MSM's last windows), and what one leaves idle the other fills: on 2 cores this takes
   // about a sixth off the wall time, with the cores oversubscribed up to twice over meanwhile. With

@@ -85,7 +85,7 @@ export function compiledCircuitDir(config: CircuitConfig, hash = circuitHash(con
 /**
  * Compile a configuration's circuit (r1cs, wasm, sym), cached under
  * <cache>/circuits/<name>-<hash>/: a second call is instant, a changed circuit is rebuilt.
- * `lax: true` (tests only) gives instead the circuit's lax twin (<name>-<hash>-lax/): the same r1cs
+ * `lax: true` (tests only) gives instead the circuit's lax twin (<name>-<hash>-lax2/): the same r1cs
  * and a witness generator whose failed checks are reported but not fatal (laxWasm.ts, derived from
  * the compiled wasm in a fraction of a second), so that a forged or failing input still yields a
  * full witness for the constraint check to judge.
@@ -174,9 +174,14 @@ export async function compileCircuit(config: CircuitConfig, opts: { progress?: P
   };
 }
 
-/** The lax twin of a compiled circuit, derived once into <dir>-lax/ (cached like the circuit). */
+/**
+ * The lax twin of a compiled circuit, derived once into <dir>-lax2/ (cached like the circuit; "2":
+ * made by laxWasm.ts, where <dir>-lax/ of older caches holds a twin assembled by wabt, which is not
+ * the same bytes). Two processes may derive it at once: each writes its own temporary folder, and
+ * the one whose rename finds the folder made already drops its own (the bytes are the same).
+ */
 function laxTwin(strict: CompiledCircuit): CompiledCircuit {
-  const dir = `${strict.dir}-lax`;
+  const dir = `${strict.dir}-lax2`;
   const wasm = join(dir, "main_js", "main.wasm");
   if (!existsSync(join(dir, "meta.json"))) {
     const tmp = `${dir}.tmp-${process.pid}`;
@@ -184,8 +189,14 @@ function laxTwin(strict: CompiledCircuit): CompiledCircuit {
     mkdirSync(join(tmp, "main_js"), { recursive: true });
     writeFileSync(join(tmp, "main_js", "main.wasm"), laxWitnessWasm(readFileSync(strict.wasm)).wasm);
     for (const f of ["main.r1cs", "main.sym", "meta.json"]) copyFileSync(join(strict.dir, f), join(tmp, f));
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
+    if (existsSync(dir) && !existsSync(join(dir, "meta.json"))) rmSync(dir, { recursive: true, force: true }); // not ours: no meta.json
+    try {
+      renameSync(tmp, dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== "EEXIST" && code !== "ENOTEMPTY") || !existsSync(join(dir, "meta.json"))) throw e;
+      rmSync(tmp, { recursive: true, force: true }); // another process made it first
+    }
   }
   return { ...strict, dir, r1cs: join(dir, "main.r1cs"), wasm, sym: join(dir, "main.sym") };
 }

@@ -53,7 +53,7 @@ class Reader {
   }
 }
 
-/** Index of the imported function `module`.`field`, or -1; and how many functions are imported. */
+/** Index of the imported function `module`.`field` in the function index space, or -1. */
 function findImport(wasm: Uint8Array, module: string, field: string): { index: number } {
   const r = new Reader(wasm, 8);
   const dec = new TextDecoder();
@@ -172,12 +172,16 @@ function skipImmediates(r: Reader, op: number): void {
     }
     default:
       if (op >= 0x28 && op <= 0x3e) {
-        r.leb(); // alignment
-        r.leb(); // offset
+        // alignment (a value of 64 or more would announce a memory index: multi-memory), offset
+        if (r.leb() >= 64) throw new Error(`wasm: a memory instruction with a memory index at byte ${r.pos}`);
+        r.leb();
         return;
       }
-      if (op === 0xfd || op === 0xfe || op >= 0xd3) throw new Error(`wasm: unsupported instruction 0x${op.toString(16)} at byte ${r.pos - 1}`);
-    // every other instruction has no immediates
+      // instructions without immediates: unreachable, nop, else, end, return, drop, select, the
+      // numeric instructions, ref.is_null; anything else (exceptions, tail calls, SIMD, threads, ...)
+      // is refused rather than guessed, so that no immediate is ever read as an instruction
+      if (op === 0x00 || op === 0x01 || op === 0x05 || op === 0x0b || op === 0x0f || op === 0x1a || op === 0x1b || (op >= 0x45 && op <= 0xc4) || op === 0xd1) return;
+      throw new Error(`wasm: unsupported instruction 0x${op.toString(16)} at byte ${r.pos - 1}`);
   }
 }
 

@@ -79,6 +79,8 @@ function assertSame(wasm: Outcome, native: Outcome & { refused?: boolean }, what
     assert.ok(native.wtns.equals(wasm.wtns), `${what}: the witnesses differ`);
   } else {
     assert.ok(!native.ok, `${what}: the wasm refused (${wasm.message.split("\n")[0]}), the native calculator accepted`);
+    // a refusal (exit 3, the failed check named), not a crash or a sanitizer's abort
+    assert.ok(native.refused, `${what}: the wasm refused (${wasm.message.split("\n")[0]}), the native calculator failed otherwise: ${native.message}`);
   }
 }
 
@@ -234,11 +236,17 @@ describe("native witness calculator: circom's operators, against the wasm", func
       firstA(12),
       { ...base, b: [base.b.slice(0, 4), base.b.slice(4)] }, // nested arrays are flattened
     ];
-    for (const v of variants) assertSame(await wasmOps(v), await nativeWitness(calc, v), JSON.stringify(v));
+    for (const v of variants) {
+      const w = await wasmOps(v);
+      assert.ok(w.ok, `the wasm refused ${JSON.stringify(v)}: ${w.ok ? "" : w.message}`);
+      assertSame(w, await nativeWitness(calc, v), JSON.stringify(v));
+    }
     const { a: _a, ...missing } = base;
     const bad: [unknown, RegExp][] = [
       [missing, /Not all inputs have been set/],
       [{ ...base, a: [...base.a, "1"] }, /Too many values for input signal a/],
+      [{ ...base, a: base.a.slice(1) }, /Not enough values for input signal a/],
+      [{ ...base, a: "5" }, /Not enough values for input signal a/], // a scalar for an array signal
       [{ ...base, zz: "1" }, /Signal zz not found/],
       [firstA("12x"), /cannot convert/],
     ];
