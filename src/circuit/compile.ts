@@ -157,8 +157,7 @@ export async function compileCircuit(config: CircuitConfig, opts: { progress?: P
       }
       renameSync(join(tmp, "main_c_cpp"), join(tmp, "cpp"));
     }
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(tmp, dir);
+    publishDir(tmp, dir);
   }
   const m = JSON.parse(readFileSync(meta, "utf8")) as { constraints: number; power: number; compileSeconds: number };
   return {
@@ -177,8 +176,8 @@ export async function compileCircuit(config: CircuitConfig, opts: { progress?: P
 /**
  * The lax twin of a compiled circuit, derived once into <dir>-lax2/ (cached like the circuit; "2":
  * made by laxWasm.ts, where <dir>-lax/ of older caches holds a twin assembled by wabt, which is not
- * the same bytes). Two processes may derive it at once: each writes its own temporary folder, and
- * the one whose rename finds the folder made already drops its own (the bytes are the same).
+ * the same bytes). Two processes may derive it at once: each writes its own temporary folder
+ * (publishDir).
  */
 function laxTwin(strict: CompiledCircuit): CompiledCircuit {
   const dir = `${strict.dir}-lax2`;
@@ -189,14 +188,24 @@ function laxTwin(strict: CompiledCircuit): CompiledCircuit {
     mkdirSync(join(tmp, "main_js"), { recursive: true });
     writeFileSync(join(tmp, "main_js", "main.wasm"), laxWitnessWasm(readFileSync(strict.wasm)).wasm);
     for (const f of ["main.r1cs", "main.sym", "meta.json"]) copyFileSync(join(strict.dir, f), join(tmp, f));
-    if (existsSync(dir) && !existsSync(join(dir, "meta.json"))) rmSync(dir, { recursive: true, force: true }); // not ours: no meta.json
-    try {
-      renameSync(tmp, dir);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if ((code !== "EEXIST" && code !== "ENOTEMPTY") || !existsSync(join(dir, "meta.json"))) throw e;
-      rmSync(tmp, { recursive: true, force: true }); // another process made it first
-    }
+    publishDir(tmp, dir);
   }
   return { ...strict, dir, r1cs: join(dir, "main.r1cs"), wasm, sym: join(dir, "main.sym") };
+}
+
+/**
+ * Moves a finished cache folder `tmp` (with its meta.json) to `dir`. A `dir` without meta.json (an
+ * interrupted or older layout) is replaced; when another process has published `dir` meanwhile,
+ * its folder stays (the outputs are the same for the same hash) and `tmp` is dropped, so a folder
+ * another process is reading is never deleted under it.
+ */
+export function publishDir(tmp: string, dir: string): void {
+  if (existsSync(dir) && !existsSync(join(dir, "meta.json"))) rmSync(dir, { recursive: true, force: true });
+  try {
+    renameSync(tmp, dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if ((code !== "EEXIST" && code !== "ENOTEMPTY") || !existsSync(join(dir, "meta.json"))) throw e;
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
