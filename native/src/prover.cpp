@@ -152,11 +152,10 @@ Proof prove(const ZKey& zk, const BigVec<U256>& w, const U256& r, const U256& s,
   // (the coefficient scan and the QAP's FFTs: memory-bound) followed by their MSM on another. The
   // MSMs of both streams use `threads` threads in their parallel parts, h_scalars half as many
   // (measured on 2 cores: 1 thread beside 2 MSM threads is ~7 % faster than 2, which thrash the
-  // cache). Neither stream
-  // divides perfectly (the scan of the coefficients, sorting the witness scalars, the FFTs' memory
-  // traffic, an MSM's last windows), and what one leaves idle the other fills: on 2 cores this takes
-  // about a sixth off the wall time, with the cores oversubscribed up to twice over meanwhile. With
-  // one thread, everything runs in turn.
+  // cache). Neither stream divides perfectly (the scan of the coefficients, sorting the witness
+  // scalars, the FFTs' memory traffic, an MSM's last windows), and what one leaves idle the other
+  // fills: on 2 cores this takes about a sixth off the wall time, with the cores oversubscribed up to
+  // twice over meanwhile. With one thread, everything runs in turn.
   BigVec<U256> h;
   G1Jac ph;
   Timings h_tm;

@@ -43,8 +43,12 @@ class Reader {
     this.pos += n;
     if (this.pos > this.b.length) throw new Error("wasm: unexpected end");
   }
-  name(): void {
-    this.skip(this.leb());
+  /** A name (length-prefixed UTF-8). */
+  name(): string {
+    const n = this.leb();
+    const start = this.pos;
+    this.skip(n);
+    return new TextDecoder().decode(this.b.subarray(start, this.pos));
   }
   limits(): void {
     const flag = this.byte();
@@ -53,45 +57,46 @@ class Reader {
   }
 }
 
-/** Index of the imported function `module`.`field` in the function index space, or -1. */
-function findImport(wasm: Uint8Array, module: string, field: string): { index: number } {
+/** The module's sections after the 8-byte header: id, and a reader positioned at its contents. */
+function* sections(wasm: Uint8Array): Generator<{ id: number; r: Reader }> {
   const r = new Reader(wasm, 8);
-  const dec = new TextDecoder();
   while (r.pos < wasm.length) {
     const id = r.byte();
     const size = r.leb();
     const end = r.pos + size;
-    if (id === 2) {
-      let funcs = 0;
-      const n = r.leb();
-      for (let i = 0; i < n; i++) {
-        const ml = r.leb();
-        const m = dec.decode(wasm.subarray(r.pos, r.pos + ml));
-        r.skip(ml);
-        const fl = r.leb();
-        const f = dec.decode(wasm.subarray(r.pos, r.pos + fl));
-        r.skip(fl);
-        const kind = r.byte();
-        if (kind === 0) {
-          r.leb();
-          if (m === module && f === field) return { index: funcs };
-          funcs++;
-        } else if (kind === 1) {
-          r.byte();
-          r.limits();
-        } else if (kind === 2) {
-          r.limits();
-        } else if (kind === 3) {
-          r.skip(2);
-        } else {
-          throw new Error(`wasm: unknown import kind ${kind}`);
-        }
-      }
-      return { index: -1 };
-    }
+    yield { id, r: new Reader(wasm, r.pos) };
     r.pos = end;
   }
-  return { index: -1 };
+}
+
+/** Index of the imported function `module`.`field` in the function index space, or -1. */
+function findImport(wasm: Uint8Array, module: string, field: string): number {
+  for (const { id, r } of sections(wasm)) {
+    if (id !== 2) continue;
+    let funcs = 0;
+    const n = r.leb();
+    for (let i = 0; i < n; i++) {
+      const m = r.name();
+      const f = r.name();
+      const kind = r.byte();
+      if (kind === 0) {
+        r.leb();
+        if (m === module && f === field) return funcs;
+        funcs++;
+      } else if (kind === 1) {
+        r.byte();
+        r.limits();
+      } else if (kind === 2) {
+        r.limits();
+      } else if (kind === 3) {
+        r.skip(2);
+      } else {
+        throw new Error(`wasm: unknown import kind ${kind}`);
+      }
+    }
+    return -1;
+  }
+  return -1;
 }
 
 /** Skips one instruction's immediates (the opcode already read). */
@@ -192,15 +197,11 @@ function skipImmediates(r: Reader, op: number): void {
  */
 export function laxWitnessWasm(wasm: Uint8Array): { wasm: Uint8Array; patched: number } {
   if (wasm.length < 8 || wasm[0] !== 0 || wasm[1] !== 0x61 || wasm[2] !== 0x73 || wasm[3] !== 0x6d) throw new Error("not a wasm module");
-  const { index } = findImport(wasm, "runtime", "printErrorMessage");
+  const index = findImport(wasm, "runtime", "printErrorMessage");
   if (index < 0) throw new Error('the wasm imports no "runtime" "printErrorMessage": not a circom witness calculator');
   const out = Uint8Array.from(wasm);
-  const r = new Reader(out, 8);
   let patched = 0;
-  while (r.pos < out.length) {
-    const id = r.byte();
-    const size = r.leb();
-    const end = r.pos + size;
+  for (const { id, r } of sections(out)) {
     if (id === 10) {
       const bodies = r.leb();
       for (let f = 0; f < bodies; f++) {
@@ -227,7 +228,6 @@ export function laxWitnessWasm(wasm: Uint8Array): { wasm: Uint8Array; patched: n
         if (r.pos !== bodyEnd) throw new Error(`wasm: function body ${f} decoded past its end`);
       }
     }
-    r.pos = end;
   }
   if (patched === 0) throw new Error("no assertion blocks found in the generated wasm");
   return { wasm: out, patched };
